@@ -1,0 +1,101 @@
+/* Shared helpers for the compat tests: C programs that use only <zmq.h>.
+ *
+ * Each test is one program; main() returns 0 when every check holds. A failed check prints
+ * file, line and the expression (plus errno's text for calls that were expected to succeed)
+ * and exits 1. A watchdog alarm ends a hung test after TESTUTIL_TIMEOUT seconds.
+ *
+ * Markers the runners read from a test's first lines:
+ *   compat: ours-only   run only against our library (e.g. it calls draft functions that
+ *                       the system libzmq does not export, or checks a 4.3.5 difference)
+ *   compat: draft       compile with -DZMQ_BUILD_DRAFT_API=1
+ */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <zmq.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef TESTUTIL_TIMEOUT
+#define TESTUTIL_TIMEOUT 60
+#endif
+
+static void testutil_watchdog (void) __attribute__ ((constructor));
+static void testutil_watchdog (void)
+{
+    alarm (TESTUTIL_TIMEOUT);
+}
+
+#define TEST_FAIL(...)                                                         \
+    do {                                                                       \
+        fprintf (stderr, "%s:%d: ", __FILE__, __LINE__);                       \
+        fprintf (stderr, __VA_ARGS__);                                         \
+        fprintf (stderr, "\n");                                                \
+        exit (1);                                                              \
+    } while (0)
+
+/* A condition that must hold. */
+#define TEST_ASSERT(cond)                                                      \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            TEST_FAIL ("check failed: %s", #cond);                             \
+    } while (0)
+
+/* Two integers that must be equal. */
+#define TEST_ASSERT_EQ(expected, actual)                                       \
+    do {                                                                       \
+        long long e_ = (long long) (expected), a_ = (long long) (actual);      \
+        if (e_ != a_)                                                          \
+            TEST_FAIL ("%s == %s: expected %lld, got %lld", #expected,         \
+                       #actual, e_, a_);                                       \
+    } while (0)
+
+/* Two C strings that must be equal. */
+#define TEST_ASSERT_STR(expected, actual)                                      \
+    do {                                                                       \
+        const char *e_ = (expected), *a_ = (actual);                           \
+        if (a_ == NULL || strcmp (e_, a_) != 0)                                \
+            TEST_FAIL ("%s: expected \"%s\", got \"%s\"", #actual, e_,         \
+                       a_ ? a_ : "(null)");                                    \
+    } while (0)
+
+/* A call that must not return -1; evaluates to its result. */
+#define TEST_ASSERT_SUCCESS(call)                                              \
+    __extension__({                                                            \
+        int r_ = (call);                                                       \
+        if (r_ == -1)                                                          \
+            TEST_FAIL ("%s failed: errno %d (%s)", #call, zmq_errno (),        \
+                       zmq_strerror (zmq_errno ()));                           \
+        r_;                                                                    \
+    })
+
+/* A call that must return -1 with errno set to err. */
+#define TEST_ASSERT_FAILURE(call, err)                                         \
+    do {                                                                       \
+        int r_ = (call);                                                       \
+        int e_ = zmq_errno ();                                                 \
+        if (r_ != -1)                                                          \
+            TEST_FAIL ("%s: expected failure with %s, got %d", #call, #err,   \
+                       r_);                                                    \
+        if (e_ != (err))                                                       \
+            TEST_FAIL ("%s: expected errno %s (%d), got %d (%s)", #call, #err, \
+                       (int) (err), e_, zmq_strerror (e_));                    \
+    } while (0)
+
+/* A pointer-returning call that must return NULL with errno set to err. */
+#define TEST_ASSERT_NULL_ERRNO(call, err)                                      \
+    do {                                                                       \
+        const void *p_ = (const void *) (call);                                \
+        int e_ = zmq_errno ();                                                 \
+        if (p_ != NULL)                                                        \
+            TEST_FAIL ("%s: expected NULL with %s", #call, #err);              \
+        if (e_ != (err))                                                       \
+            TEST_FAIL ("%s: expected errno %s (%d), got %d (%s)", #call, #err, \
+                       (int) (err), e_, zmq_strerror (e_));                    \
+    } while (0)
+
+#endif

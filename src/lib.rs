@@ -1,0 +1,25 @@
+//! libzmq-rs: ZeroMQ in Rust, built as a drop-in replacement for libzmq 4.3.
+//!
+//! The crate builds `libzmq.so.5` and `libzmq.a` with the C API of `zmq.h` (the `capi`
+//! module), over a Rust core (the other modules). See `README.md` for what works today and
+//! `../shared/design.md` for the architecture.
+//!
+//! Layers, top down: `capi` (C boundary) → `ctx`, `msg`, utilities → the protocol core.
+//! Dependencies point down only.
+
+#![warn(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod consts;
+pub mod ctx;
+pub mod error;
+pub mod keys;
+pub mod msg;
+pub mod timers;
+pub mod util;
+pub mod z85;
+
+#[path = "../capi/mod.rs"]
+mod capi;
+
+pub use error::{Error, Result};
