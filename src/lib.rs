@@ -15,9 +15,12 @@ pub mod ctx;
 pub mod error;
 pub mod keys;
 pub mod msg;
+pub mod pipe;
+pub mod socket;
 pub mod timers;
 pub mod util;
 pub mod z85;
+pub mod zmtp;
 
 #[path = "../capi/mod.rs"]
 mod capi;

@@ -1,0 +1,1 @@
+//! Lock-free pipes between sockets and sessions (being written).

@@ -1,0 +1,5 @@
+//! Socket types and their routing parts (being written).
+
+#![forbid(unsafe_code)]
+
+pub mod trie;

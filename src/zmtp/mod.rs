@@ -1,0 +1,1 @@
+//! The sans-IO ZMTP protocol core (being written).
