@@ -12,9 +12,13 @@ fn main() {
 
     let header = fs::read_to_string("include/zmq.h").expect("include/zmq.h is missing");
     let version: Vec<&str> = env!("CARGO_PKG_VERSION").split('.').collect();
-    for (macro_name, want) in ["ZMQ_VERSION_MAJOR", "ZMQ_VERSION_MINOR", "ZMQ_VERSION_PATCH"]
-        .iter()
-        .zip(version)
+    for (macro_name, want) in [
+        "ZMQ_VERSION_MAJOR",
+        "ZMQ_VERSION_MINOR",
+        "ZMQ_VERSION_PATCH",
+    ]
+    .iter()
+    .zip(version)
     {
         let found = header
             .lines()

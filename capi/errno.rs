@@ -122,10 +122,16 @@ mod tests {
     fn libzmq_codes_have_libzmq_texts() {
         let text = |c| {
             // SAFETY: strerror returns a valid C string.
-            unsafe { std::ffi::CStr::from_ptr(strerror(c)) }.to_str().unwrap().to_string()
+            unsafe { std::ffi::CStr::from_ptr(strerror(c)) }
+                .to_str()
+                .unwrap()
+                .to_string()
         };
         assert_eq!(text(ETERM), "Context was terminated");
-        assert_eq!(text(EFSM), "Operation cannot be accomplished in current state");
+        assert_eq!(
+            text(EFSM),
+            "Operation cannot be accomplished in current state"
+        );
         assert_eq!(text(libc::EHOSTUNREACH), "Host unreachable");
         assert_eq!(text(libc::EINVAL), "Invalid argument");
     }

@@ -36,7 +36,11 @@ impl<T> Handle<T> {
     /// `p` must be NULL or a pointer C obtained from [`Handle::into_raw`] with the same `T`
     /// (libzmq makes the same demand: any other pointer is undefined behaviour there too,
     /// and the tag check is a best-effort guard).
-    pub(crate) unsafe fn from_raw<'a>(p: *mut c_void, tag: u32, bad: Error) -> Result<&'a T, Error> {
+    pub(crate) unsafe fn from_raw<'a>(
+        p: *mut c_void,
+        tag: u32,
+        bad: Error,
+    ) -> Result<&'a T, Error> {
         let h = p.cast::<Handle<T>>();
         if h.is_null() || !h.is_aligned() {
             return Err(bad);
@@ -73,7 +77,10 @@ mod tests {
         let p = Handle::into_raw(CTX_TAG, 42u64);
         // SAFETY: p comes from into_raw with T = u64.
         unsafe {
-            assert_eq!(*Handle::<u64>::from_raw(p, CTX_TAG, Error::Fault).unwrap(), 42);
+            assert_eq!(
+                *Handle::<u64>::from_raw(p, CTX_TAG, Error::Fault).unwrap(),
+                42
+            );
             assert_eq!(
                 Handle::<u64>::from_raw(p, SOCKET_TAG, Error::NotSock).err(),
                 Some(Error::NotSock)

@@ -14,7 +14,11 @@ use crate::consts::{ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH};
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch: *mut c_int) {
     ffi_boundary(|| {
-        for (p, v) in [(major, ZMQ_VERSION_MAJOR), (minor, ZMQ_VERSION_MINOR), (patch, ZMQ_VERSION_PATCH)] {
+        for (p, v) in [
+            (major, ZMQ_VERSION_MAJOR),
+            (minor, ZMQ_VERSION_MINOR),
+            (patch, ZMQ_VERSION_PATCH),
+        ] {
             if !p.is_null() {
                 // SAFETY: non-NULL, and the caller promises a writable int.
                 unsafe { *p = v };

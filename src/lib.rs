@@ -13,6 +13,7 @@
 pub mod consts;
 pub mod ctx;
 pub mod error;
+pub mod io;
 pub mod keys;
 pub mod msg;
 pub mod pipe;
