@@ -9,5 +9,6 @@
 //! The I/O threads, engines, listeners and connecters of the socket engine build on these.
 
 pub mod mailbox;
+pub mod reactor;
 pub mod signaler;
 pub mod sys;
