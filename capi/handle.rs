@@ -68,6 +68,19 @@ impl<T> Handle<T> {
     }
 }
 
+/// `zmq_msg_t`: 64 bytes of storage, pointer-aligned, in which a [`crate::msg::Msg`] lives.
+/// C code may copy it bytewise; the message API (capi/msg.rs) reads and writes it only through
+/// the helpers of this file.
+#[repr(C, align(8))]
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct zmq_msg_t {
+    _d: [u8; 64],
+}
+
+const _: () = assert!(std::mem::size_of::<zmq_msg_t>() == 64);
+const _: () = assert!(std::mem::align_of::<zmq_msg_t>() == 8);
+
 #[cfg(test)]
 mod tests {
     use super::*;
