@@ -19,6 +19,7 @@ pub mod msg;
 pub mod pipe;
 pub mod socket;
 pub mod timers;
+pub mod transport;
 pub mod util;
 pub mod z85;
 pub mod zmtp;
