@@ -3,6 +3,7 @@
 //! layer asks this module whether an endpoint is well formed and usable by its type.
 
 pub mod ipc_address;
+pub mod net;
 pub mod tcp_address;
 
 use crate::error::{Error, Result};
