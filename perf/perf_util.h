@@ -1,0 +1,72 @@
+/* Shared bits of the perf tools: argument parsing and error reporting in libzmq's format.
+ * The tools use only <zmq.h>, so each can run against any libzmq.so.5. */
+#ifndef PERF_UTIL_H
+#define PERF_UTIL_H
+
+#include <zmq.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prints "error in <call>: <text>" and exits non-zero. */
+#define PERF_CHECK(call)                                                       \
+    do {                                                                       \
+        if ((call) == -1) {                                                    \
+            printf ("error in %s: %s\n", #call, zmq_strerror (zmq_errno ()));  \
+            exit (1);                                                          \
+        }                                                                      \
+    } while (0)
+
+/* The same for calls returning a pointer. */
+#define PERF_CHECK_PTR(ptr, what)                                              \
+    do {                                                                       \
+        if (!(ptr)) {                                                          \
+            printf ("error in %s: %s\n", what, zmq_strerror (zmq_errno ()));   \
+            exit (1);                                                          \
+        }                                                                      \
+    } while (0)
+
+static inline void perf_print_throughput (size_t size, unsigned long count,
+                                          unsigned long elapsed_us)
+{
+    if (elapsed_us == 0)
+        elapsed_us = 1;
+    const double msgs_per_s = (double) count * 1000000.0 / (double) elapsed_us;
+    const double megabits = msgs_per_s * (double) size * 8.0 / 1000000.0;
+    printf ("message size: %d [B]\n", (int) size);
+    printf ("message count: %d\n", (int) count);
+    printf ("mean throughput: %d [msg/s]\n", (int) msgs_per_s);
+    printf ("mean throughput: %.3f [Mb/s]\n", megabits);
+}
+
+static inline void perf_print_latency (size_t size, int roundtrips,
+                                       unsigned long elapsed_us)
+{
+    const double latency = (double) elapsed_us / (roundtrips * 2);
+    printf ("message size: %d [B]\n", (int) size);
+    printf ("roundtrip count: %d\n", roundtrips);
+    printf ("average latency: %.3f [us]\n", latency);
+}
+
+/* The CURVE server key pair local_thr uses when asked for CURVE (the test pair of the
+ * zmq_curve man page, public in every libzmq source tree). */
+#define PERF_SERVER_PUBLIC "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+#define PERF_SERVER_SECRET "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
+
+static inline void perf_set_curve (void *s, int server)
+{
+    if (server) {
+        int one = 1;
+        PERF_CHECK (zmq_setsockopt (s, ZMQ_CURVE_SERVER, &one, sizeof one));
+        PERF_CHECK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, PERF_SERVER_SECRET, 40));
+    } else {
+        char pub[41], sec[41];
+        PERF_CHECK (zmq_curve_keypair (pub, sec));
+        PERF_CHECK (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, PERF_SERVER_PUBLIC, 40));
+        PERF_CHECK (zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, pub, 40));
+        PERF_CHECK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, sec, 40));
+    }
+}
+
+#endif
