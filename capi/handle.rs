@@ -9,6 +9,7 @@
 use std::ffi::c_void;
 
 use crate::error::Error;
+use crate::msg::{self, Msg};
 
 /// Tag of a live context handle (libzmq uses the same value).
 pub(crate) const CTX_TAG: u32 = 0xabad_cafe;
@@ -80,6 +81,121 @@ pub struct zmq_msg_t {
 
 const _: () = assert!(std::mem::size_of::<zmq_msg_t>() == 64);
 const _: () = assert!(std::mem::align_of::<zmq_msg_t>() == 8);
+
+const _: () = assert!(std::mem::size_of::<Msg>() <= std::mem::size_of::<zmq_msg_t>());
+const _: () = assert!(std::mem::align_of::<Msg>() <= std::mem::align_of::<zmq_msg_t>());
+
+/// Whether `p` is non-NULL, aligned, and holds a live message (its validity tag is set).
+/// Like libzmq's type-byte check this is best effort: it catches NULL, zeroed, closed and
+/// most garbage storage, and reports `EFAULT` for them instead of using them.
+///
+/// # Safety
+/// `p` must be NULL or point to 64 readable bytes.
+unsafe fn msg_is_live(p: *const zmq_msg_t) -> bool {
+    if p.is_null() || !p.is_aligned() {
+        return false;
+    }
+    // SAFETY: `p` points to 64 readable bytes and the tag lies within them (asserted in
+    // src/msg.rs); read_unaligned needs no alignment.
+    let tag = unsafe {
+        p.cast::<u8>()
+            .add(msg::TAG_OFFSET)
+            .cast::<u16>()
+            .read_unaligned()
+    };
+    tag == msg::LIVE_TAG
+}
+
+/// Borrows the message in `p`; `EFAULT` if `p` is NULL or holds no live message.
+///
+/// # Safety
+/// `p` must be NULL or point to a `zmq_msg_t` that nothing else uses for `'a`.
+pub(crate) unsafe fn msg_ref<'a>(p: *const zmq_msg_t) -> Result<&'a Msg, Error> {
+    // SAFETY: forwarded caller contract.
+    if !unsafe { msg_is_live(p) } {
+        return Err(Error::Fault);
+    }
+    // SAFETY: aligned, and the tag says a live Msg was written here by `msg_init`.
+    Ok(unsafe { &*p.cast::<Msg>() })
+}
+
+/// Borrows the message in `p` mutably; `EFAULT` if `p` is NULL or holds no live message.
+///
+/// # Safety
+/// As [`msg_ref`], and no other reference to the same storage may exist for `'a`.
+pub(crate) unsafe fn msg_mut<'a>(p: *mut zmq_msg_t) -> Result<&'a mut Msg, Error> {
+    // SAFETY: forwarded caller contract.
+    if !unsafe { msg_is_live(p) } {
+        return Err(Error::Fault);
+    }
+    // SAFETY: aligned, live (tag checked), and exclusively ours by the caller's promise.
+    Ok(unsafe { &mut *p.cast::<Msg>() })
+}
+
+/// Borrows two messages for copy/move: `Ok(None)` when both pointers are the same live
+/// message (copying or moving a message onto itself changes nothing); `EFAULT` if either
+/// is NULL or holds no live message.
+///
+/// # Safety
+/// As [`msg_mut`] for both pointers.
+pub(crate) unsafe fn msg_pair<'a>(
+    dst: *mut zmq_msg_t,
+    src: *mut zmq_msg_t,
+) -> Result<Option<(&'a mut Msg, &'a mut Msg)>, Error> {
+    // SAFETY: forwarded caller contract.
+    if !unsafe { msg_is_live(src) && msg_is_live(dst) } {
+        return Err(Error::Fault);
+    }
+    if std::ptr::eq(dst, src) {
+        return Ok(None);
+    }
+    // SAFETY: both live and distinct, so the two exclusive borrows do not alias.
+    Ok(Some(unsafe {
+        (&mut *dst.cast::<Msg>(), &mut *src.cast::<Msg>())
+    }))
+}
+
+/// Writes the message `make` builds into `p` without reading what was there
+/// (`zmq_msg_init*`: the storage is uninitialised, or a message the caller has given up, as
+/// in libzmq). The pointer is checked first, so nothing is built (and no foreign buffer is
+/// taken over) when it is NULL or misaligned (`EFAULT`).
+///
+/// # Safety
+/// `p` must be NULL or point to 64 writable bytes.
+pub(crate) unsafe fn msg_init(
+    p: *mut zmq_msg_t,
+    make: impl FnOnce() -> Result<Msg, Error>,
+) -> Result<(), Error> {
+    if p.is_null() || !p.is_aligned() {
+        return Err(Error::Fault);
+    }
+    let m = make()?;
+    // SAFETY: non-NULL, aligned, 64 writable bytes, and Msg fits (asserted above).
+    unsafe { p.cast::<Msg>().write(m) };
+    Ok(())
+}
+
+/// Closes the message in `p`: drops it and marks the storage dead, so that a second close
+/// (or any other use) gives `EFAULT`, as in libzmq.
+///
+/// # Safety
+/// As [`msg_mut`].
+pub(crate) unsafe fn msg_close(p: *mut zmq_msg_t) -> Result<(), Error> {
+    // SAFETY: forwarded caller contract; checks that a live Msg is there.
+    let m = unsafe { msg_mut(p)? };
+    // Take the message out first, so the storage is marked dead even if dropping panics.
+    let taken = std::mem::take(m);
+    // SAFETY: `p` is aligned and live; the default Msg left behind owns nothing that needs
+    // dropping, and the tag lies within the storage.
+    unsafe {
+        p.cast::<u8>()
+            .add(msg::TAG_OFFSET)
+            .cast::<u16>()
+            .write_unaligned(msg::DEAD_TAG);
+    }
+    drop(taken);
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,1 +1,743 @@
-//! (being written)
+//! Messages: one frame of payload with its flags, routing id, group and metadata.
+//!
+//! A [`Msg`] lives inside the caller's 64-byte `zmq_msg_t`, which C code may copy bytewise and
+//! `zmq_msg_move` moves bytewise; so `Msg` is at most 64 bytes, aligned to at most 8, and
+//! holds no pointer into itself (compile-time assertions below).
+//!
+//! The payload takes one of three forms, chosen as libzmq chooses its own:
+//! - up to [`INLINE_MAX`] bytes inline (libzmq's "very small message"); a copy copies the bytes;
+//! - a larger buffer this library allocated and nobody shares yet (`Owned`), writable in place;
+//! - a shared [`Bytes`]: a buffer after its first copy, a buffer handed over by the engine, a
+//!   foreign buffer from `zmq_msg_init_data` (its free function runs when the last reference
+//!   goes, on whichever thread that is), or constant data (`zmq_send_const`).
+//!
+//! Copying a non-inline message shares the buffer (a reference count, no data copy) and marks
+//! both messages [`SHARED`], which `zmq_msg_get(ZMQ_SHARED)` reports, exactly as libzmq does.
+
+use std::alloc::{Layout, alloc_zeroed};
+use std::ffi::{CStr, c_void};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::consts::ZMQ_GROUP_MAX_LENGTH;
+use crate::error::{Error, Result};
+
+/// The largest payload stored inline; the same bound as libzmq on 64-bit systems, so that
+/// `ZMQ_SHARED` after a copy matches it (inline copies are not shared).
+pub const INLINE_MAX: usize = 33;
+
+/// Flag: more frames of the same message follow.
+pub const MORE: u8 = 1;
+/// Flag: the frame is a ZMTP command, not data.
+pub const COMMAND: u8 = 2;
+/// Flag: the frame carries the peer's credential (libzmq's value).
+pub const CREDENTIAL: u8 = 32;
+/// Flag: the frame is a routing id (libzmq's value).
+pub const ROUTING_ID: u8 = 64;
+/// Flag: the payload is shared with another message or is constant data.
+pub const SHARED: u8 = 128;
+
+/// Value of the validity tag in a live message. C code sees `zmq_msg_t` as plain bytes, so
+/// the C API reads this tag (at [`TAG_OFFSET`]) before trusting the bytes as a `Msg`, as
+/// libzmq checks its type byte: zeroed, closed or garbage storage is refused with `EFAULT`.
+pub(crate) const LIVE_TAG: u16 = 0x6d5a;
+/// Value written over the tag when the C API closes a message.
+pub(crate) const DEAD_TAG: u16 = 0;
+/// Byte offset of the validity tag inside `Msg`.
+pub(crate) const TAG_OFFSET: usize = std::mem::offset_of!(Msg, tag);
+
+/// A function that frees a foreign buffer: `ffn(data, hint)`, as `zmq_free_fn`.
+pub type FreeFn = unsafe extern "C" fn(*mut c_void, *mut c_void);
+
+/// One message frame.
+#[repr(C)]
+pub struct Msg {
+    body: Body,
+    metadata: Option<Arc<Metadata>>,
+    group: Option<Arc<Group>>,
+    routing_id: u32,
+    flags: u8,
+    tag: u16,
+}
+
+const _: () = assert!(std::mem::size_of::<Msg>() <= 64);
+const _: () = assert!(std::mem::align_of::<Msg>() <= 8);
+const _: () = assert!(TAG_OFFSET + 2 <= 64);
+
+/// Where the payload lives.
+enum Body {
+    /// Small payloads, in place.
+    Inline { len: u8, data: [u8; INLINE_MAX] },
+    /// A buffer of this library's that no other message shares: C may write into it.
+    Owned(Box<[u8]>),
+    /// A reference-counted buffer, possibly shared, foreign or constant.
+    Shared(Bytes),
+}
+
+impl Default for Msg {
+    fn default() -> Self {
+        Msg::new()
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msg")
+            .field("len", &self.len())
+            .field("flags", &self.flags)
+            .field("routing_id", &self.routing_id)
+            .field("group", &self.group())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Msg {
+    /// An empty message (`zmq_msg_init`).
+    pub fn new() -> Msg {
+        Msg::with_body(Body::Inline {
+            len: 0,
+            data: [0; INLINE_MAX],
+        })
+    }
+
+    fn with_body(body: Body) -> Msg {
+        Msg {
+            body,
+            metadata: None,
+            group: None,
+            routing_id: 0,
+            flags: 0,
+            tag: LIVE_TAG,
+        }
+    }
+
+    /// A message of `len` zero bytes (`zmq_msg_init_size`); `NoMem` if the allocation fails
+    /// (never an abort).
+    pub fn with_size(len: usize) -> Result<Msg> {
+        if len <= INLINE_MAX {
+            return Ok(Msg::with_body(Body::Inline {
+                len: len as u8,
+                data: [0; INLINE_MAX],
+            }));
+        }
+        let layout = Layout::array::<u8>(len).map_err(|_| Error::NoMem)?;
+        // SAFETY: `len > INLINE_MAX > 0`, so the layout has a non-zero size.
+        let p = unsafe { alloc_zeroed(layout) };
+        if p.is_null() {
+            return Err(Error::NoMem);
+        }
+        // SAFETY: `p` is a fresh, zero-initialised allocation of exactly `len` bytes from the
+        // global allocator with the layout `Box<[u8]>` uses for that length; the box owns it.
+        let buf = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, len)) };
+        Ok(Msg::with_body(Body::Owned(buf)))
+    }
+
+    /// A message holding a copy of `data` (`zmq_msg_init_buffer`, `zmq_send`).
+    pub fn copy_from_slice(data: &[u8]) -> Result<Msg> {
+        let mut m = Msg::with_size(data.len())?;
+        m.data_mut()
+            .expect("a fresh message is not shared")
+            .copy_from_slice(data);
+        Ok(m)
+    }
+
+    /// A message over `bytes` without copying it, except that small payloads are copied
+    /// inline, as libzmq stores them.
+    pub fn from_bytes(bytes: Bytes) -> Msg {
+        if bytes.len() <= INLINE_MAX {
+            let mut data = [0; INLINE_MAX];
+            data[..bytes.len()].copy_from_slice(&bytes);
+            return Msg::with_body(Body::Inline {
+                len: bytes.len() as u8,
+                data,
+            });
+        }
+        Msg::with_body(Body::Shared(bytes))
+    }
+
+    /// A message over constant data that is never freed (`zmq_send_const` in Rust terms);
+    /// reported as shared, as libzmq reports its constant messages.
+    pub fn from_static(data: &'static [u8]) -> Msg {
+        let mut m = Msg::with_body(Body::Shared(Bytes::from_static(data)));
+        m.flags = SHARED;
+        m
+    }
+
+    /// A message over a caller's buffer without copying it (`zmq_msg_init_data`).
+    ///
+    /// With `ffn`, `ffn(data, hint)` runs exactly once, when the last message referring to
+    /// the buffer is dropped, on whichever thread drops it. Without, the buffer is constant
+    /// data that is never freed (`zmq_send_const`), and the message reports [`SHARED`].
+    ///
+    /// # Safety
+    /// `data` must point to `len` readable bytes (or `len` must be 0) that stay valid and
+    /// unchanged until `ffn` runs, or forever when `ffn` is `None`; `ffn` must be safe to call
+    /// with `(data, hint)` from any thread.
+    pub unsafe fn from_foreign(
+        data: *mut c_void,
+        len: usize,
+        ffn: Option<FreeFn>,
+        hint: *mut c_void,
+    ) -> Msg {
+        let constant = ffn.is_none();
+        let owner = ForeignBuffer {
+            data,
+            len,
+            ffn,
+            hint,
+        };
+        let mut m = Msg::with_body(Body::Shared(Bytes::from_owner(owner)));
+        if constant {
+            m.flags = SHARED;
+        }
+        m
+    }
+
+    /// The payload.
+    pub fn data(&self) -> &[u8] {
+        match &self.body {
+            Body::Inline { len, data } => &data[..usize::from(*len)],
+            Body::Owned(b) => b,
+            Body::Shared(b) => b,
+        }
+    }
+
+    /// The payload, writable, unless it is shared with other messages or foreign.
+    pub fn data_mut(&mut self) -> Option<&mut [u8]> {
+        match &mut self.body {
+            Body::Inline { len, data } => Some(&mut data[..usize::from(*len)]),
+            Body::Owned(b) => Some(b),
+            Body::Shared(_) => None,
+        }
+    }
+
+    /// The payload address handed to C by `zmq_msg_data`. C may write through it, as libzmq
+    /// allows; for a shared or constant payload, what such writes do to the other holders is
+    /// the caller's business, exactly as in libzmq.
+    pub fn data_ptr(&mut self) -> *mut u8 {
+        match &mut self.body {
+            Body::Inline { data, .. } => data.as_mut_ptr(),
+            Body::Owned(b) => b.as_mut_ptr(),
+            Body::Shared(b) => b.as_ptr().cast_mut(),
+        }
+    }
+
+    /// The payload length in bytes.
+    pub fn len(&self) -> usize {
+        match &self.body {
+            Body::Inline { len, .. } => usize::from(*len),
+            Body::Owned(b) => b.len(),
+            Body::Shared(b) => b.len(),
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The payload as `Bytes`, leaving this message empty (flags and the rest stay). No data
+    /// is copied except for inline payloads.
+    pub fn take_bytes(&mut self) -> Bytes {
+        let body = std::mem::replace(
+            &mut self.body,
+            Body::Inline {
+                len: 0,
+                data: [0; INLINE_MAX],
+            },
+        );
+        match body {
+            Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
+            Body::Owned(b) => Bytes::from(b),
+            Body::Shared(b) => b,
+        }
+    }
+
+    /// The payload as `Bytes`, consuming the message (see [`Msg::take_bytes`]).
+    pub fn into_bytes(mut self) -> Bytes {
+        self.take_bytes()
+    }
+
+    /// The payload as `Bytes` without consuming the message: a reference for a shared
+    /// buffer (the buffer becomes shared, as after a copy), a copy for an inline one.
+    pub fn to_bytes(&mut self) -> Bytes {
+        self.share();
+        match &self.body {
+            Body::Shared(b) => b.clone(),
+            _ => Bytes::copy_from_slice(self.data()),
+        }
+    }
+
+    /// Turns an owned buffer into a shared one and marks it shared; inline stays inline.
+    fn share(&mut self) {
+        if let Body::Owned(b) = &mut self.body {
+            let b = std::mem::take(b);
+            self.body = Body::Shared(Bytes::from(b));
+        }
+        if let Body::Shared(_) = self.body {
+            self.flags |= SHARED;
+        }
+    }
+
+    /// A copy of this message (`zmq_msg_copy`): inline payloads are copied, others shared
+    /// by reference count, and then both messages report [`SHARED`]. Flags, routing id,
+    /// group and metadata are copied too.
+    pub fn copy(&mut self) -> Msg {
+        self.share();
+        let body = match &self.body {
+            Body::Inline { len, data } => Body::Inline {
+                len: *len,
+                data: *data,
+            },
+            Body::Shared(b) => Body::Shared(b.clone()),
+            Body::Owned(_) => unreachable!("share() leaves no owned buffer"),
+        };
+        Msg {
+            body,
+            metadata: self.metadata.clone(),
+            group: self.group.clone(),
+            routing_id: self.routing_id,
+            flags: self.flags,
+            tag: LIVE_TAG,
+        }
+    }
+
+    /// All flag bits (libzmq's values: [`MORE`], [`COMMAND`], [`SHARED`], ...).
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    /// Sets the given flag bits.
+    pub fn set_flags(&mut self, flags: u8) {
+        self.flags |= flags;
+    }
+
+    /// Clears the given flag bits.
+    pub fn reset_flags(&mut self, flags: u8) {
+        self.flags &= !flags;
+    }
+
+    /// Whether more frames follow.
+    pub fn more(&self) -> bool {
+        self.flags & MORE != 0
+    }
+
+    /// Sets or clears [`MORE`].
+    pub fn set_more(&mut self, more: bool) {
+        if more {
+            self.flags |= MORE;
+        } else {
+            self.flags &= !MORE;
+        }
+    }
+
+    /// Whether the frame is a ZMTP command.
+    pub fn is_command(&self) -> bool {
+        self.flags & COMMAND != 0
+    }
+
+    /// Whether the payload is shared or constant (`zmq_msg_get(ZMQ_SHARED)`).
+    pub fn is_shared(&self) -> bool {
+        self.flags & SHARED != 0
+    }
+
+    /// The routing id (SERVER/PEER); 0 when none.
+    pub fn routing_id(&self) -> u32 {
+        self.routing_id
+    }
+
+    /// Sets the routing id; 0 is not a routing id (`EINVAL`).
+    pub fn set_routing_id(&mut self, id: u32) -> Result<()> {
+        if id == 0 {
+            return Err(Error::Inval);
+        }
+        self.routing_id = id;
+        Ok(())
+    }
+
+    /// Clears the routing id.
+    pub fn reset_routing_id(&mut self) {
+        self.routing_id = 0;
+    }
+
+    /// The RADIO/DISH group as a C string; empty when none.
+    pub fn group(&self) -> &CStr {
+        match &self.group {
+            Some(g) => g.as_c_str(),
+            None => c"",
+        }
+    }
+
+    /// Sets the group; more than `ZMQ_GROUP_MAX_LENGTH` (255) bytes is `EINVAL`. A NUL byte
+    /// ends the group, as it would in C.
+    pub fn set_group(&mut self, group: &[u8]) -> Result<()> {
+        if group.len() > ZMQ_GROUP_MAX_LENGTH as usize {
+            return Err(Error::Inval);
+        }
+        let end = group.iter().position(|&b| b == 0).unwrap_or(group.len());
+        self.group = match end {
+            0 => None,
+            _ => Some(Arc::new(Group::new(&group[..end]))),
+        };
+        Ok(())
+    }
+
+    /// The metadata the engine attached, if any.
+    pub fn metadata(&self) -> Option<&Arc<Metadata>> {
+        self.metadata.as_ref()
+    }
+
+    /// Attaches the connection's metadata (shared by every frame from that connection).
+    pub fn set_metadata(&mut self, metadata: Arc<Metadata>) {
+        self.metadata = Some(metadata);
+    }
+
+    /// A metadata property (`zmq_msg_gets`), `None` when absent.
+    pub fn property(&self, name: &[u8]) -> Option<&CStr> {
+        self.metadata.as_ref()?.get(name)
+    }
+
+    /// The file descriptor of the connection the message came in on (`ZMQ_SRCFD`): the
+    /// private `"__fd"` property, as in libzmq; `None` when absent.
+    pub fn srcfd(&self) -> Option<i32> {
+        let text = self.property(FD_PROPERTY)?.to_str().ok()?;
+        Some(text.trim().parse().unwrap_or(0))
+    }
+
+    /// Moves `src` into `self` (`zmq_msg_move`), dropping what `self` held; `src` is left
+    /// an empty message.
+    pub fn move_from(&mut self, src: &mut Msg) {
+        *self = std::mem::take(src);
+    }
+}
+
+/// The private metadata property that carries the source file descriptor (`ZMQ_SRCFD`).
+pub const FD_PROPERTY: &[u8] = b"__fd";
+
+/// A RADIO/DISH group name, NUL-terminated so C can read it in place.
+struct Group(Box<[u8]>);
+
+impl Group {
+    fn new(name: &[u8]) -> Group {
+        let mut v = Vec::with_capacity(name.len() + 1);
+        v.extend_from_slice(name);
+        v.push(0);
+        Group(v.into_boxed_slice())
+    }
+
+    fn as_c_str(&self) -> &CStr {
+        CStr::from_bytes_until_nul(&self.0).unwrap_or(c"")
+    }
+}
+
+/// One metadata property: its name, and its value with a NUL byte appended.
+type Property = (Box<[u8]>, Box<[u8]>);
+
+/// Connection properties attached to received messages (`zmq_msg_gets`): peer socket type,
+/// identity, user id, peer address, ZAP and application properties, `"__fd"`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// Names and values; every value ends with a NUL byte so C can read it in place.
+    props: Vec<Property>,
+}
+
+impl Metadata {
+    /// Empty metadata.
+    pub fn new() -> Metadata {
+        Metadata::default()
+    }
+
+    /// Adds or replaces a property. C sees the value up to its first NUL byte, as it would
+    /// see libzmq's `std::string::c_str()`.
+    pub fn insert(&mut self, name: &[u8], value: &[u8]) {
+        let mut v = Vec::with_capacity(value.len() + 1);
+        v.extend_from_slice(value);
+        v.push(0);
+        let v = v.into_boxed_slice();
+        match self.props.iter_mut().find(|(n, _)| &**n == name) {
+            Some(slot) => slot.1 = v,
+            None => self.props.push((name.into(), v)),
+        }
+    }
+
+    /// A property's value. `"Identity"` falls back to `"Routing-Id"`, as in libzmq.
+    pub fn get(&self, name: &[u8]) -> Option<&CStr> {
+        let found = self
+            .props
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .and_then(|(_, v)| CStr::from_bytes_until_nul(v).ok());
+        match found {
+            None if name == b"Identity" => self.get(b"Routing-Id"),
+            other => other,
+        }
+    }
+
+    /// The number of properties.
+    pub fn len(&self) -> usize {
+        self.props.len()
+    }
+
+    /// Whether there are no properties.
+    pub fn is_empty(&self) -> bool {
+        self.props.is_empty()
+    }
+}
+
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>> FromIterator<(N, V)> for Metadata {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Metadata {
+        let mut m = Metadata::new();
+        for (n, v) in iter {
+            m.insert(n.as_ref(), v.as_ref());
+        }
+        m
+    }
+}
+
+/// A caller's buffer given to `zmq_msg_init_data`, owned by a `Bytes`; dropping the last
+/// reference calls the free function once.
+struct ForeignBuffer {
+    data: *mut c_void,
+    len: usize,
+    ffn: Option<FreeFn>,
+    hint: *mut c_void,
+}
+
+// SAFETY: the buffer is only read through shared references, and the constructor's caller
+// promised that `ffn(data, hint)` may run on any thread (libzmq makes the same demand: its
+// I/O threads free buffers).
+unsafe impl Send for ForeignBuffer {}
+// SAFETY: as for Send; nothing in it is mutated through a shared reference.
+unsafe impl Sync for ForeignBuffer {}
+
+impl AsRef<[u8]> for ForeignBuffer {
+    fn as_ref(&self) -> &[u8] {
+        if self.len == 0 || self.data.is_null() {
+            return &[];
+        }
+        // SAFETY: `from_foreign`'s caller promised `len` readable bytes at `data`, valid
+        // until the free function runs, which is after this owner stops being used.
+        unsafe { std::slice::from_raw_parts(self.data.cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for ForeignBuffer {
+    fn drop(&mut self) {
+        if let Some(ffn) = self.ffn {
+            // SAFETY: the caller of `from_foreign` handed us `ffn` to call once with
+            // `(data, hint)`; Drop runs once.
+            unsafe { ffn(self.data, self.hint) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn layout_fits_zmq_msg_t() {
+        assert!(std::mem::size_of::<Msg>() <= 64);
+        assert!(std::mem::align_of::<Msg>() <= 8);
+        let m = Msg::new();
+        // SAFETY: reading the u16 at TAG_OFFSET inside a live Msg.
+        let tag = unsafe {
+            std::ptr::from_ref(&m)
+                .cast::<u8>()
+                .add(TAG_OFFSET)
+                .cast::<u16>()
+                .read_unaligned()
+        };
+        assert_eq!(tag, LIVE_TAG);
+    }
+
+    #[test]
+    fn inline_and_shared_boundary() {
+        let mut small = Msg::with_size(INLINE_MAX).unwrap();
+        assert!(matches!(small.body, Body::Inline { .. }));
+        let c = small.copy();
+        assert!(!small.is_shared() && !c.is_shared());
+        assert_ne!(small.data().as_ptr(), c.data().as_ptr());
+
+        let mut big = Msg::with_size(INLINE_MAX + 1).unwrap();
+        assert!(matches!(big.body, Body::Owned(_)));
+        assert!(!big.is_shared());
+        let c = big.copy();
+        assert!(big.is_shared() && c.is_shared());
+        assert_eq!(big.data().as_ptr(), c.data().as_ptr());
+        assert_eq!(c.len(), INLINE_MAX + 1);
+
+        assert!(matches!(
+            Msg::from_bytes(Bytes::from(vec![1; INLINE_MAX])).body,
+            Body::Inline { .. }
+        ));
+        let b = Bytes::from(vec![1; 100]);
+        let m = Msg::from_bytes(b.clone());
+        assert_eq!(m.data().as_ptr(), b.as_ptr());
+    }
+
+    #[test]
+    fn sizes_and_payloads() {
+        let m = Msg::copy_from_slice(b"hello").unwrap();
+        assert_eq!(m.data(), b"hello");
+        assert_eq!(m.len(), 5);
+        let long = vec![7u8; 1000];
+        let m = Msg::copy_from_slice(&long).unwrap();
+        assert_eq!(m.data(), &long[..]);
+        assert!(Msg::with_size(100).unwrap().data().iter().all(|&b| b == 0));
+        assert!(Msg::new().is_empty());
+        assert_eq!(Msg::with_size(usize::MAX).err(), Some(Error::NoMem));
+        assert_eq!(Msg::with_size(1 << 60).err(), Some(Error::NoMem));
+    }
+
+    #[test]
+    fn bytes_without_copy() {
+        let m = Msg::with_size(100).unwrap();
+        let p = m.data().as_ptr();
+        let b = m.into_bytes();
+        assert_eq!(b.as_ptr(), p);
+
+        let mut m = Msg::with_size(100).unwrap();
+        let p = m.data().as_ptr();
+        let b = m.to_bytes();
+        assert_eq!(b.as_ptr(), p);
+        assert!(m.is_shared());
+        assert_eq!(m.len(), 100);
+
+        let mut m = Msg::copy_from_slice(b"abc").unwrap();
+        assert_eq!(&m.take_bytes()[..], b"abc");
+        assert!(m.is_empty());
+    }
+
+    static FREES: AtomicUsize = AtomicUsize::new(0);
+    static LAST_HINT: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" fn count_free(data: *mut c_void, hint: *mut c_void) {
+        assert!(!data.is_null());
+        FREES.fetch_add(1, Ordering::SeqCst);
+        LAST_HINT.store(hint as usize, Ordering::SeqCst);
+    }
+
+    // One test for everything that counts frees, so the counter is not shared between
+    // tests running in parallel.
+    #[test]
+    fn free_fn_runs_exactly_once() {
+        static BUF: [u8; 5] = *b"hello";
+        let data = BUF.as_ptr().cast_mut().cast::<c_void>();
+        let hint = 0x1234usize as *mut c_void;
+
+        // Dropped directly.
+        // SAFETY: BUF is static; count_free only counts.
+        let m = unsafe { Msg::from_foreign(data, 5, Some(count_free), hint) };
+        assert_eq!(m.data(), b"hello");
+        assert_eq!(m.data().as_ptr(), BUF.as_ptr());
+        assert!(!m.is_shared());
+        drop(m);
+        assert_eq!(FREES.load(Ordering::SeqCst), 1);
+        assert_eq!(LAST_HINT.load(Ordering::SeqCst), 0x1234);
+
+        // Copies: freed when the last one goes, on another thread.
+        // SAFETY: as above.
+        let mut m = unsafe { Msg::from_foreign(data, 5, Some(count_free), hint) };
+        let c1 = m.copy();
+        let c2 = m.copy();
+        assert!(m.is_shared() && c1.is_shared());
+        drop(m);
+        drop(c1);
+        assert_eq!(FREES.load(Ordering::SeqCst), 1);
+        std::thread::spawn(move || drop(c2)).join().unwrap();
+        assert_eq!(FREES.load(Ordering::SeqCst), 2);
+
+        // A bytewise move keeps exactly one owner.
+        // SAFETY: as above.
+        let m = unsafe { Msg::from_foreign(data, 5, Some(count_free), hint) };
+        let mut slot = std::mem::MaybeUninit::<[u64; 8]>::uninit();
+        // SAFETY: Msg fits in 64 bytes; we copy its bytes, forget the original, and read it
+        // back once, so exactly one Msg owns the buffer.
+        let back = unsafe {
+            std::ptr::copy_nonoverlapping(
+                std::ptr::from_ref(&m).cast::<u8>(),
+                slot.as_mut_ptr().cast::<u8>(),
+                std::mem::size_of::<Msg>(),
+            );
+            std::mem::forget(m);
+            slot.as_ptr().cast::<Msg>().read()
+        };
+        assert_eq!(back.data(), b"hello");
+        drop(back);
+        assert_eq!(FREES.load(Ordering::SeqCst), 3);
+
+        // Constant data: never freed, reported shared.
+        // SAFETY: BUF is static; no free function.
+        let m = unsafe { Msg::from_foreign(data, 5, None, std::ptr::null_mut()) };
+        assert!(m.is_shared());
+        drop(m);
+        assert_eq!(FREES.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn flags_routing_id_group() {
+        let mut m = Msg::new();
+        assert!(!m.more() && !m.is_command() && !m.is_shared());
+        m.set_more(true);
+        assert!(m.more());
+        m.set_flags(COMMAND);
+        assert!(m.is_command());
+        m.reset_flags(COMMAND);
+        m.set_more(false);
+        assert_eq!(m.flags(), 0);
+
+        assert_eq!(m.routing_id(), 0);
+        assert_eq!(m.set_routing_id(0), Err(Error::Inval));
+        m.set_routing_id(42).unwrap();
+        assert_eq!(m.routing_id(), 42);
+
+        assert_eq!(m.group(), c"");
+        m.set_group(b"weather").unwrap();
+        assert_eq!(m.group(), c"weather");
+        let long = [b'g'; 255];
+        m.set_group(&long).unwrap();
+        assert_eq!(m.group().to_bytes(), &long[..]);
+        assert_eq!(m.set_group(&[b'g'; 256]), Err(Error::Inval));
+        assert_eq!(m.group().to_bytes().len(), 255);
+
+        let c = m.copy();
+        assert_eq!(c.routing_id(), 42);
+        assert_eq!(c.group().to_bytes(), &long[..]);
+
+        let mut dst = Msg::copy_from_slice(b"old").unwrap();
+        dst.move_from(&mut m);
+        assert_eq!(dst.routing_id(), 42);
+        assert_eq!(m.routing_id(), 0);
+        assert_eq!(m.group(), c"");
+    }
+
+    #[test]
+    fn metadata_lookup() {
+        let mut m = Msg::copy_from_slice(b"x").unwrap();
+        assert_eq!(m.property(b"Socket-Type"), None);
+        assert_eq!(m.srcfd(), None);
+        let md: Metadata = [
+            (&b"Socket-Type"[..], &b"DEALER"[..]),
+            (b"Routing-Id", b"abc"),
+            (b"__fd", b"17"),
+        ]
+        .into_iter()
+        .collect();
+        m.set_metadata(Arc::new(md));
+        assert_eq!(m.property(b"Socket-Type"), Some(c"DEALER"));
+        assert_eq!(m.property(b"Identity"), Some(c"abc"));
+        assert_eq!(m.property(b"User-Id"), None);
+        assert_eq!(m.srcfd(), Some(17));
+        let c = m.copy();
+        assert_eq!(c.property(b"Socket-Type"), Some(c"DEALER"));
+
+        let mut md = Metadata::new();
+        md.insert(b"X-Bin", b"a\0b");
+        md.insert(b"X-Bin", b"zz");
+        assert_eq!(md.len(), 1);
+        assert_eq!(md.get(b"X-Bin"), Some(c"zz"));
+    }
+}
