@@ -1,0 +1,1661 @@
+//! Socket options: one table describes every option of `zmq.h` once (number, name, which
+//! socket types accept it, value kind and range, whether it can be set and read), and that
+//! table drives `zmq_setsockopt`, `zmq_getsockopt` and their validation.
+//!
+//! The behaviour is libzmq 4.3's, measured against the real library (the fixture
+//! `tests/data/sockopt_libzmq_4.3.4.txt`, made by `tests/data/sockopt_dump.c`, is replayed by
+//! the tests below): which lengths are accepted, which values give `EINVAL`, what a read
+//! returns and with which length, and the side effects (the security mechanism follows the
+//! last PLAIN/CURVE option set). Options that exist only in a draft build of libzmq 4.3.5 are
+//! marked [`Build::Draft`] and follow that build.
+//!
+//! A few options are answered by the socket from live state (`ZMQ_RCVMORE`, `ZMQ_FD`,
+//! `ZMQ_EVENTS`, `ZMQ_LAST_ENDPOINT`, `ZMQ_TOPICS_COUNT`): [`Options::get`] reports them as
+//! [`Got::Live`] and the socket formats its value with [`int_answer`] or [`str_answer`], so
+//! the length rules stay here. `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` are validated here and handed
+//! back as [`Applied`] actions; every other socket-type option is stored in a typed field that
+//! the socket type reads.
+//!
+//! Reads follow one contract: on success the C layer copies the returned bytes to the
+//! caller's buffer, zero-fills the rest of the buffer and sets `*optvallen` to the number of
+//! bytes returned (libzmq does exactly this); on failure it touches neither.
+
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::c_int;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::consts::*;
+use crate::error::Error;
+use crate::socket::kind::SocketType;
+use crate::z85;
+
+type Result<T> = std::result::Result<T, Error>;
+
+/// `sizeof (int)`: int options must be exactly this long, both ways.
+const INT_LEN: usize = std::mem::size_of::<c_int>();
+/// A CURVE key in binary.
+const KEY_LEN: usize = 32;
+/// A CURVE key in Z85.
+const KEY_Z85_LEN: usize = 40;
+/// `IFNAMSIZ` on Linux: the longest `ZMQ_BINDTODEVICE` value.
+const IFNAMSIZ: usize = 16;
+
+/// The security mechanism a socket will use (`ZMQ_MECHANISM`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// `ZMQ_NULL`
+    Null,
+    /// `ZMQ_PLAIN`
+    Plain,
+    /// `ZMQ_CURVE`
+    Curve,
+}
+
+impl Mechanism {
+    /// The `zmq.h` number.
+    pub fn raw(self) -> c_int {
+        match self {
+            Mechanism::Null => ZMQ_NULL,
+            Mechanism::Plain => ZMQ_PLAIN,
+            Mechanism::Curve => ZMQ_CURVE,
+        }
+    }
+}
+
+/// One `ZMQ_TCP_ACCEPT_FILTER` entry: a network address and prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpFilter {
+    /// The network address. With `ZMQ_IPV6` set when the filter was added, IPv4 addresses
+    /// are stored IPv4-mapped, as the peers of such a socket appear.
+    pub network: IpAddr,
+    /// The number of leading bits that must match.
+    pub prefix: u8,
+}
+
+impl TcpFilter {
+    /// Parses `address[/bits]` as libzmq does: a numeric address only (IPv4 in any
+    /// `inet_aton` form; IPv6, optionally in brackets, only when `ipv6`), and a prefix parsed
+    /// like `strtol` that must be 1..=32 (or ..=128), or exactly `0`.
+    pub fn parse(text: &[u8], ipv6: bool) -> Result<TcpFilter> {
+        let text = std::str::from_utf8(text).map_err(|_| Error::Inval)?;
+        let (addr, mask) = match text.rfind('/') {
+            Some(i) => (&text[..i], Some(&text[i + 1..])),
+            None => (text, None),
+        };
+        let network = parse_numeric_ip(addr, ipv6).ok_or(Error::Inval)?;
+        let full = if network.is_ipv6() { 128 } else { 32 };
+        let prefix = match mask {
+            None => full,
+            Some("") => return Err(Error::Inval),
+            Some("0") => 0,
+            Some(m) => {
+                let bits = strtol(m);
+                if bits < 1 || bits > i64::from(full) {
+                    return Err(Error::Inval);
+                }
+                bits as u8
+            }
+        };
+        Ok(TcpFilter { network, prefix })
+    }
+
+    /// Whether a peer address falls inside the filter (libzmq compares only addresses of the
+    /// same family).
+    pub fn matches(&self, peer: IpAddr) -> bool {
+        let (net, addr, bits): (u128, u128, u32) = match (self.network, peer) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => (u32::from(n).into(), u32::from(a).into(), 32),
+            (IpAddr::V6(n), IpAddr::V6(a)) => (n.into(), a.into(), 128),
+            _ => return false,
+        };
+        let prefix = u32::from(self.prefix);
+        if prefix == 0 {
+            return true;
+        }
+        let shift = bits - prefix;
+        (net >> shift) == (addr >> shift)
+    }
+}
+
+/// `strtol(s, NULL, 10)`: leading white space, an optional sign, then as many digits as
+/// there are; anything after them is ignored. Saturates instead of overflowing.
+fn strtol(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut value: i64 = 0;
+    for d in digits.bytes().take_while(u8::is_ascii_digit) {
+        value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+    }
+    if negative { -value } else { value }
+}
+
+/// A numeric address as `getaddrinfo` with `AI_NUMERICHOST` reads it for libzmq's resolver:
+/// without IPv6 only IPv4 (or an IPv4-mapped IPv6 address, which becomes IPv4); with IPv6,
+/// either family, IPv4 becoming IPv4-mapped.
+fn parse_numeric_ip(text: &str, ipv6: bool) -> Option<IpAddr> {
+    let text = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    if let Some(v4) = inet_aton_exact(text) {
+        return Some(if ipv6 {
+            IpAddr::V6(v4.to_ipv6_mapped())
+        } else {
+            IpAddr::V4(v4)
+        });
+    }
+    // A zone suffix ("fe80::1%eth0") is accepted without looking the interface up.
+    let bare = match text.split_once('%') {
+        Some((a, zone)) if !zone.is_empty() => a,
+        Some(_) => return None,
+        None => text,
+    };
+    let v6: Ipv6Addr = bare.parse().ok()?;
+    if ipv6 {
+        Some(IpAddr::V6(v6))
+    } else {
+        v6.to_ipv4_mapped().map(IpAddr::V4)
+    }
+}
+
+/// glibc's `inet_aton_exact`: one to four numbers (decimal, octal with a leading 0, or hex
+/// with 0x), the last one filling the remaining bytes, nothing else.
+fn inet_aton_exact(text: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut values = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if (digits.is_empty() && radix != 16) || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        // "0x" alone is zero, as in glibc.
+        let v = if digits.is_empty() {
+            0
+        } else {
+            u32::from_str_radix(digits, radix).ok()?
+        };
+        values.push(v);
+    }
+    let (last, head) = values.split_last()?;
+    if head.iter().any(|&v| v > 255) {
+        return None;
+    }
+    let last_bits = 8 * (4 - head.len() as u32);
+    if last_bits < 32 && *last >> last_bits != 0 {
+        return None;
+    }
+    let mut addr: u32 = *last;
+    for (i, v) in head.iter().enumerate() {
+        addr |= v << (24 - 8 * i as u32);
+    }
+    Some(Ipv4Addr::from(addr))
+}
+
+/// Every socket option a socket carries, with libzmq's defaults.
+///
+/// The socket engine and the socket types read these fields; only [`Options::set`] writes
+/// them from the C API, so every value here has passed libzmq's validation.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The type of the socket (`ZMQ_TYPE`).
+    pub socket_type: SocketType,
+    /// `ZMQ_SNDHWM`, messages (0 = no limit). Default 1000.
+    pub sndhwm: c_int,
+    /// `ZMQ_RCVHWM`, messages (0 = no limit). Default 1000.
+    pub rcvhwm: c_int,
+    /// `ZMQ_AFFINITY`: I/O threads for new connections, a bit mask (0 = any).
+    pub affinity: u64,
+    /// `ZMQ_ROUTING_ID`: 1 to 255 bytes announced to ROUTER peers; empty = none.
+    pub routing_id: Vec<u8>,
+    /// `ZMQ_RATE`, kbit/s for multicast. Default 100.
+    pub rate: c_int,
+    /// `ZMQ_RECOVERY_IVL`, ms for multicast. Default 10000.
+    pub recovery_ivl: c_int,
+    /// `ZMQ_MULTICAST_HOPS`. Default 1.
+    pub multicast_hops: c_int,
+    /// `ZMQ_MULTICAST_MAXTPDU`, bytes. Default 1500.
+    pub multicast_maxtpdu: c_int,
+    /// `ZMQ_MULTICAST_LOOP`. Default on.
+    pub multicast_loop: bool,
+    /// `ZMQ_SNDBUF`, bytes for `SO_SNDBUF` (-1 = the OS default).
+    pub sndbuf: c_int,
+    /// `ZMQ_RCVBUF`, bytes for `SO_RCVBUF` (-1 = the OS default).
+    pub rcvbuf: c_int,
+    /// `ZMQ_TOS`: the IP type-of-service byte. Default 0.
+    pub tos: c_int,
+    /// `ZMQ_PRIORITY` (draft): `SO_PRIORITY`. Default 0.
+    pub priority: c_int,
+    /// `ZMQ_LINGER`, ms (-1 = forever). Default -1; 0 for SUB, XSUB and DISH, and for every
+    /// socket of a context with `ZMQ_BLOCKY` = 0.
+    pub linger: c_int,
+    /// `ZMQ_CONNECT_TIMEOUT`, ms (0 = the OS's). Default 0.
+    pub connect_timeout: c_int,
+    /// `ZMQ_TCP_MAXRT`, ms (`TCP_USER_TIMEOUT`; 0 = the OS's). Default 0.
+    pub tcp_maxrt: c_int,
+    /// `ZMQ_RECONNECT_STOP`: `ZMQ_RECONNECT_STOP_*` flags. Default 0.
+    pub reconnect_stop: c_int,
+    /// `ZMQ_RECONNECT_IVL`, ms (-1 = never reconnect). Default 100.
+    pub reconnect_ivl: c_int,
+    /// `ZMQ_RECONNECT_IVL_MAX`, ms (0 = no back-off). Default 0.
+    pub reconnect_ivl_max: c_int,
+    /// `ZMQ_BACKLOG`: the `listen` backlog. Default 100.
+    pub backlog: c_int,
+    /// `ZMQ_MAXMSGSIZE`, bytes (-1 = no limit). Default -1.
+    pub maxmsgsize: i64,
+    /// `ZMQ_RCVTIMEO`, ms (-1 = block). Default -1.
+    pub rcvtimeo: c_int,
+    /// `ZMQ_SNDTIMEO`, ms (-1 = block). Default -1.
+    pub sndtimeo: c_int,
+    /// `ZMQ_IPV6` (and `ZMQ_IPV4ONLY`, its negation). Default: the context's `ZMQ_IPV6`.
+    pub ipv6: bool,
+    /// `ZMQ_IMMEDIATE`: queue only to completed connections. Default off.
+    pub immediate: bool,
+    /// `ZMQ_TCP_KEEPALIVE` (-1 = the OS's, 0 = off, 1 = on). Default -1.
+    pub tcp_keepalive: c_int,
+    /// `ZMQ_TCP_KEEPALIVE_CNT` (-1 = the OS's). Default -1.
+    pub tcp_keepalive_cnt: c_int,
+    /// `ZMQ_TCP_KEEPALIVE_IDLE`, s (-1 = the OS's). Default -1.
+    pub tcp_keepalive_idle: c_int,
+    /// `ZMQ_TCP_KEEPALIVE_INTVL`, s (-1 = the OS's). Default -1.
+    pub tcp_keepalive_intvl: c_int,
+    /// `ZMQ_TCP_ACCEPT_FILTER`: accept only these peers (empty = everyone).
+    pub tcp_accept_filters: Vec<TcpFilter>,
+    /// `ZMQ_IPC_FILTER_UID`: accept only these peer uids (empty = everyone).
+    pub ipc_uid_filters: BTreeSet<u32>,
+    /// `ZMQ_IPC_FILTER_GID`: accept only these peer gids (empty = everyone).
+    pub ipc_gid_filters: BTreeSet<u32>,
+    /// `ZMQ_IPC_FILTER_PID`: accept only these peer pids (empty = everyone).
+    pub ipc_pid_filters: BTreeSet<i32>,
+    /// `ZMQ_MECHANISM`, as left by the last PLAIN or CURVE option set.
+    pub mechanism: Mechanism,
+    /// Whether the socket is the server side of its mechanism (`ZMQ_PLAIN_SERVER`,
+    /// `ZMQ_CURVE_SERVER`).
+    pub as_server: bool,
+    /// `ZMQ_PLAIN_USERNAME`.
+    pub plain_username: Vec<u8>,
+    /// `ZMQ_PLAIN_PASSWORD`.
+    pub plain_password: Vec<u8>,
+    /// `ZMQ_CURVE_PUBLICKEY`. Default all zero.
+    pub curve_public_key: [u8; KEY_LEN],
+    /// `ZMQ_CURVE_SECRETKEY`. Default all zero.
+    pub curve_secret_key: [u8; KEY_LEN],
+    /// `ZMQ_CURVE_SERVERKEY`. Default all zero.
+    pub curve_server_key: [u8; KEY_LEN],
+    /// `ZMQ_ZAP_DOMAIN`. Default empty.
+    pub zap_domain: Vec<u8>,
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`: fail the handshake when no ZAP handler answers.
+    pub zap_enforce_domain: bool,
+    /// `ZMQ_SOCKS_PROXY`: `host:port` of a SOCKS5 proxy for tcp connects; empty = none.
+    pub socks_proxy: Vec<u8>,
+    /// `ZMQ_SOCKS_USERNAME`.
+    pub socks_username: Vec<u8>,
+    /// `ZMQ_SOCKS_PASSWORD`.
+    pub socks_password: Vec<u8>,
+    /// `ZMQ_BINDTODEVICE`: `SO_BINDTODEVICE` interface name; empty = none.
+    pub bind_to_device: Vec<u8>,
+    /// `ZMQ_CONFLATE`: keep only the last message (effective on PUSH, PULL, PUB, SUB,
+    /// DEALER and the draft equivalents; accepted by every type).
+    pub conflate: bool,
+    /// `ZMQ_HANDSHAKE_IVL`, ms (0 = no limit). Default 30000.
+    pub handshake_ivl: c_int,
+    /// `ZMQ_INVERT_MATCHING` (PUB, XPUB, SUB). Default off.
+    pub invert_matching: bool,
+    /// `ZMQ_HEARTBEAT_IVL`, ms (0 = no heartbeats). Default 0.
+    pub heartbeat_ivl: c_int,
+    /// `ZMQ_HEARTBEAT_TTL` in deciseconds, as sent in PING (the option is in ms).
+    pub heartbeat_ttl_ds: u16,
+    /// `ZMQ_HEARTBEAT_TIMEOUT`, ms (-1 = use the heartbeat interval). Default -1.
+    pub heartbeat_timeout: c_int,
+    /// `ZMQ_USE_FD`: an already bound listening socket for the next bind (-1 = none).
+    pub use_fd: c_int,
+    /// `ZMQ_LOOPBACK_FASTPATH` (Windows only in libzmq; stored and ignored here).
+    pub loopback_fastpath: bool,
+    /// `ZMQ_METADATA`: application properties sent in the handshake, `X-` names. A second
+    /// value for a name already set is ignored, as libzmq does.
+    pub metadata: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// `ZMQ_IN_BATCH_SIZE` (draft), bytes. Default 8192.
+    pub in_batch_size: c_int,
+    /// `ZMQ_OUT_BATCH_SIZE` (draft), bytes. Default 8192.
+    pub out_batch_size: c_int,
+    /// `ZMQ_BUSY_POLL` (draft): `SO_BUSY_POLL`. Default 0.
+    pub busy_poll: c_int,
+    /// `ZMQ_HELLO_MSG` (draft): sent to each new peer; empty = none.
+    pub hello_msg: Vec<u8>,
+    /// `ZMQ_DISCONNECT_MSG` (draft): received when a peer goes away; empty = none.
+    pub disconnect_msg: Vec<u8>,
+    /// `ZMQ_HICCUP_MSG` (draft): received when a connection drops; empty = none.
+    pub hiccup_msg: Vec<u8>,
+    /// `ZMQ_ROUTER_MANDATORY` (ROUTER, REP): unroutable sends fail with `EHOSTUNREACH`.
+    pub router_mandatory: bool,
+    /// `ZMQ_ROUTER_HANDOVER` (ROUTER, REP): a new peer takes over a routing id in use.
+    pub router_handover: bool,
+    /// `ZMQ_ROUTER_RAW` (ROUTER, REP): behave like STREAM. Setting 0 after 1 does not undo
+    /// it in libzmq, and does not here.
+    pub router_raw: bool,
+    /// `ZMQ_ROUTER_NOTIFY` (draft; ROUTER, REP): `ZMQ_NOTIFY_CONNECT`/`_DISCONNECT` flags.
+    pub router_notify: c_int,
+    /// `ZMQ_PROBE_ROUTER` (REQ, REP, DEALER, ROUTER): send an empty message on connect.
+    pub probe_router: bool,
+    /// `ZMQ_REQ_CORRELATE` (REQ): prefix requests with an id.
+    pub req_correlate: bool,
+    /// `ZMQ_REQ_RELAXED` (REQ): allow a new request before the reply.
+    pub req_relaxed: bool,
+    /// `ZMQ_CONNECT_ROUTING_ID` (ROUTER, REP, STREAM): the id to give the peer of the next
+    /// connect; the socket takes it (leaving it empty) when it connects.
+    pub connect_routing_id: Vec<u8>,
+    /// `ZMQ_XPUB_VERBOSE`/`_VERBOSER` (XPUB, PUB): pass on duplicate subscriptions.
+    pub xpub_verbose_subs: bool,
+    /// `ZMQ_XPUB_VERBOSER` (XPUB, PUB): pass on duplicate unsubscriptions too.
+    pub xpub_verbose_unsubs: bool,
+    /// `ZMQ_XPUB_MANUAL`/`_MANUAL_LAST_VALUE` (XPUB, PUB): the application manages
+    /// subscriptions with `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE`.
+    pub xpub_manual: bool,
+    /// `ZMQ_XPUB_MANUAL_LAST_VALUE` (XPUB, PUB): send only to the last subscriber.
+    pub xpub_send_last_pipe: bool,
+    /// `ZMQ_XPUB_NODROP` (XPUB, PUB, RADIO): block or `EAGAIN` at the HWM instead of
+    /// dropping.
+    pub xpub_nodrop: bool,
+    /// `ZMQ_XPUB_WELCOME_MSG` (XPUB, PUB): sent to each new subscriber; empty = none.
+    pub xpub_welcome_msg: Vec<u8>,
+    /// `ZMQ_ONLY_FIRST_SUBSCRIBE` (XPUB, PUB, XSUB): only the first part of a multipart
+    /// message can be a (un)subscription.
+    pub only_first_subscribe: bool,
+    /// `ZMQ_XSUB_VERBOSE_UNSUBSCRIBE` (draft; XSUB): pass on every unsubscription.
+    pub xsub_verbose_unsubscribe: bool,
+    /// `ZMQ_STREAM_NOTIFY` (STREAM): deliver empty messages on connect and disconnect.
+    /// Default on.
+    pub stream_notify: bool,
+}
+
+impl Options {
+    /// The options of a new socket of type `socket_type` in a default context.
+    pub fn new(socket_type: SocketType) -> Options {
+        Options::with_context(socket_type, true, false)
+    }
+
+    /// The options of a new socket in a context with `ZMQ_BLOCKY` = `blocky` and
+    /// `ZMQ_IPV6` = `ipv6`.
+    pub fn with_context(socket_type: SocketType, blocky: bool, ipv6: bool) -> Options {
+        // SUB, XSUB and DISH never linger: their queued messages are subscriptions, which
+        // are worthless once the socket is gone (libzmq sets this in their constructors).
+        let linger = if !blocky
+            || matches!(
+                socket_type,
+                SocketType::Sub | SocketType::XSub | SocketType::Dish
+            ) {
+            0
+        } else {
+            -1
+        };
+        Options {
+            socket_type,
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            affinity: 0,
+            routing_id: Vec::new(),
+            rate: 100,
+            recovery_ivl: 10000,
+            multicast_hops: 1,
+            multicast_maxtpdu: 1500,
+            multicast_loop: true,
+            sndbuf: -1,
+            rcvbuf: -1,
+            tos: 0,
+            priority: 0,
+            linger,
+            connect_timeout: 0,
+            tcp_maxrt: 0,
+            reconnect_stop: 0,
+            reconnect_ivl: 100,
+            reconnect_ivl_max: 0,
+            backlog: 100,
+            maxmsgsize: -1,
+            rcvtimeo: -1,
+            sndtimeo: -1,
+            ipv6,
+            immediate: false,
+            tcp_keepalive: -1,
+            tcp_keepalive_cnt: -1,
+            tcp_keepalive_idle: -1,
+            tcp_keepalive_intvl: -1,
+            tcp_accept_filters: Vec::new(),
+            ipc_uid_filters: BTreeSet::new(),
+            ipc_gid_filters: BTreeSet::new(),
+            ipc_pid_filters: BTreeSet::new(),
+            mechanism: Mechanism::Null,
+            as_server: false,
+            plain_username: Vec::new(),
+            plain_password: Vec::new(),
+            curve_public_key: [0; KEY_LEN],
+            curve_secret_key: [0; KEY_LEN],
+            curve_server_key: [0; KEY_LEN],
+            zap_domain: Vec::new(),
+            zap_enforce_domain: false,
+            socks_proxy: Vec::new(),
+            socks_username: Vec::new(),
+            socks_password: Vec::new(),
+            bind_to_device: Vec::new(),
+            conflate: false,
+            handshake_ivl: 30000,
+            invert_matching: false,
+            heartbeat_ivl: 0,
+            heartbeat_ttl_ds: 0,
+            heartbeat_timeout: -1,
+            use_fd: -1,
+            loopback_fastpath: false,
+            metadata: BTreeMap::new(),
+            in_batch_size: 8192,
+            out_batch_size: 8192,
+            busy_poll: 0,
+            hello_msg: Vec::new(),
+            disconnect_msg: Vec::new(),
+            hiccup_msg: Vec::new(),
+            router_mandatory: false,
+            router_handover: false,
+            router_raw: false,
+            router_notify: 0,
+            probe_router: false,
+            req_correlate: false,
+            req_relaxed: false,
+            connect_routing_id: Vec::new(),
+            xpub_verbose_subs: false,
+            xpub_verbose_unsubs: false,
+            xpub_manual: false,
+            xpub_send_last_pipe: false,
+            xpub_nodrop: false,
+            xpub_welcome_msg: Vec::new(),
+            only_first_subscribe: false,
+            xsub_verbose_unsubscribe: false,
+            stream_notify: true,
+        }
+    }
+
+    /// `zmq_setsockopt`: `optval` is the caller's bytes, `None` for a NULL pointer with
+    /// length 0 (a NULL pointer with any other length is for the C layer to refuse).
+    pub fn set(&mut self, id: c_int, optval: Option<&[u8]>) -> Result<Applied> {
+        let spec = spec(id).ok_or(Error::Inval)?;
+        if !spec.set_types.contains(self.socket_type) {
+            return Err(Error::Inval);
+        }
+        let bytes = optval.unwrap_or(&[]);
+        match spec.value {
+            Value::Int {
+                valid,
+                store: Some(store),
+                ..
+            } => {
+                let v = int_arg(bytes)?;
+                if !valid(v) {
+                    return Err(Error::Inval);
+                }
+                store(self, v);
+            }
+            Value::Int64 { store, .. } => store(self, i64::from_ne_bytes(exact(bytes)?)),
+            Value::Uint64 { store, .. } => store(self, u64::from_ne_bytes(exact(bytes)?)),
+            Value::Bytes {
+                rule,
+                store: Some(store),
+                ..
+            } => {
+                rule.check(optval)?;
+                store(self, optval)?;
+            }
+            Value::Key(slot) => {
+                set_curve_key(self.key_mut(slot), bytes)?;
+                self.mechanism = Mechanism::Curve;
+                if slot == KeySlot::Server {
+                    self.as_server = false;
+                }
+            }
+            Value::Subscription { subscribe } => {
+                // PUB and XPUB take (un)subscriptions only in manual mode.
+                let manual_ok = !matches!(self.socket_type, SocketType::Pub | SocketType::XPub)
+                    || self.xpub_manual;
+                if !manual_ok {
+                    return Err(Error::Inval);
+                }
+                let topic = bytes.to_vec();
+                return Ok(if subscribe {
+                    Applied::Subscribe(topic)
+                } else {
+                    Applied::Unsubscribe(topic)
+                });
+            }
+            _ => return Err(Error::Inval),
+        }
+        Ok(Applied::Stored)
+    }
+
+    /// `zmq_getsockopt` with a caller buffer of `buf_len` bytes: the bytes to copy out (see
+    /// the module documentation for the contract), or [`Got::Live`] for the options the
+    /// socket answers itself.
+    pub fn get(&self, id: c_int, buf_len: usize) -> Result<Got> {
+        let spec = spec(id).ok_or(Error::Inval)?;
+        let bytes = match spec.value {
+            Value::Int {
+                load: Some(load), ..
+            } => exact_int_answer(load(self), buf_len)?,
+            Value::Int64 { load, .. } => exact_answer(&load(self).to_ne_bytes(), buf_len)?,
+            Value::Uint64 { load, .. } => exact_answer(&load(self).to_ne_bytes(), buf_len)?,
+            Value::Bytes {
+                load: Some(load),
+                text,
+                ..
+            } => {
+                if text {
+                    str_answer(load(self), buf_len)?
+                } else {
+                    bytes_answer(load(self), buf_len)?
+                }
+            }
+            Value::Key(slot) => {
+                let key = self.key(slot);
+                match buf_len {
+                    KEY_LEN => key.to_vec(),
+                    n if n == KEY_Z85_LEN + 1 => {
+                        let mut text = z85::encode_key(key).into_bytes();
+                        text.push(0);
+                        text
+                    }
+                    _ => return Err(Error::Inval),
+                }
+            }
+            Value::Fixed(value) => int_answer(value(self.socket_type), buf_len)?,
+            Value::Live(live) => {
+                let allowed = match live {
+                    Live::Fd => !self.socket_type.is_thread_safe(),
+                    Live::TopicsCount => matches!(
+                        self.socket_type,
+                        SocketType::Pub | SocketType::Sub | SocketType::XPub | SocketType::XSub
+                    ),
+                    Live::RcvMore | Live::Events | Live::LastEndpoint => true,
+                };
+                return if allowed {
+                    Ok(Got::Live(live))
+                } else {
+                    Err(Error::Inval)
+                };
+            }
+            _ => return Err(Error::Inval),
+        };
+        Ok(Got::Value(bytes))
+    }
+
+    fn key(&self, slot: KeySlot) -> &[u8; KEY_LEN] {
+        match slot {
+            KeySlot::Public => &self.curve_public_key,
+            KeySlot::Secret => &self.curve_secret_key,
+            KeySlot::Server => &self.curve_server_key,
+        }
+    }
+
+    fn key_mut(&mut self, slot: KeySlot) -> &mut [u8; KEY_LEN] {
+        match slot {
+            KeySlot::Public => &mut self.curve_public_key,
+            KeySlot::Secret => &mut self.curve_secret_key,
+            KeySlot::Server => &mut self.curve_server_key,
+        }
+    }
+
+    /// `ZMQ_PLAIN_SERVER` / `ZMQ_CURVE_SERVER` as read back: only while that mechanism is
+    /// the current one.
+    fn server_of(&self, mechanism: Mechanism) -> c_int {
+        c_int::from(self.as_server && self.mechanism == mechanism)
+    }
+
+    /// `ZMQ_PLAIN_USERNAME` / `ZMQ_PLAIN_PASSWORD`: a value selects PLAIN as a client; NULL
+    /// selects the NULL mechanism and keeps the stored value.
+    fn set_plain(&mut self, value: Option<&[u8]>, password: bool) {
+        match value {
+            Some(v) => {
+                let slot = if password {
+                    &mut self.plain_password
+                } else {
+                    &mut self.plain_username
+                };
+                *slot = v.to_vec();
+                self.as_server = false;
+                self.mechanism = Mechanism::Plain;
+            }
+            None => self.mechanism = Mechanism::Null,
+        }
+    }
+}
+
+/// What a successful [`Options::set`] asks of the socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The value is stored in [`Options`]; nothing else to do.
+    Stored,
+    /// `ZMQ_SUBSCRIBE` on SUB, or on PUB/XPUB in manual mode: add this topic.
+    Subscribe(Vec<u8>),
+    /// `ZMQ_UNSUBSCRIBE`, likewise: remove this topic.
+    Unsubscribe(Vec<u8>),
+}
+
+/// What [`Options::get`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Got {
+    /// The bytes to copy out.
+    Value(Vec<u8>),
+    /// An option the socket answers from its live state, with [`int_answer`] (`ZMQ_RCVMORE`,
+    /// `ZMQ_FD`, `ZMQ_EVENTS`, `ZMQ_TOPICS_COUNT`) or [`str_answer`] (`ZMQ_LAST_ENDPOINT`).
+    /// The socket-type checks (`ZMQ_FD` is refused on thread-safe types, `ZMQ_TOPICS_COUNT`
+    /// exists only on PUB, SUB, XPUB and XSUB) are already done.
+    Live(Live),
+}
+
+/// The options whose value lives in the socket rather than in [`Options`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    /// `ZMQ_RCVMORE`: whether the last part received has more to come.
+    RcvMore,
+    /// `ZMQ_FD`: the socket's mailbox signaller.
+    Fd,
+    /// `ZMQ_EVENTS`: `ZMQ_POLLIN`/`ZMQ_POLLOUT`, after processing pending commands.
+    Events,
+    /// `ZMQ_LAST_ENDPOINT`: the last endpoint bound or connected, "" if none.
+    LastEndpoint,
+    /// `ZMQ_TOPICS_COUNT` (draft): the number of subscriptions.
+    TopicsCount,
+}
+
+/// An int read whose buffer may be larger than an int (the live ints and
+/// `ZMQ_THREAD_SAFE`): the value, reported with length `sizeof (int)`.
+pub fn int_answer(value: c_int, buf_len: usize) -> Result<Vec<u8>> {
+    bytes_answer(&value.to_ne_bytes(), buf_len)
+}
+
+/// A string read: the value and a NUL, if the buffer holds both.
+pub fn str_answer(value: &[u8], buf_len: usize) -> Result<Vec<u8>> {
+    if buf_len < value.len() + 1 {
+        return Err(Error::Inval);
+    }
+    let mut out = value.to_vec();
+    out.push(0);
+    Ok(out)
+}
+
+/// A binary read: the value, if the buffer holds it.
+fn bytes_answer(value: &[u8], buf_len: usize) -> Result<Vec<u8>> {
+    if buf_len < value.len() {
+        return Err(Error::Inval);
+    }
+    Ok(value.to_vec())
+}
+
+/// A fixed-size read: the buffer must be exactly the value's size.
+fn exact_answer(value: &[u8], buf_len: usize) -> Result<Vec<u8>> {
+    if buf_len != value.len() {
+        return Err(Error::Inval);
+    }
+    Ok(value.to_vec())
+}
+
+fn exact_int_answer(value: c_int, buf_len: usize) -> Result<Vec<u8>> {
+    exact_answer(&value.to_ne_bytes(), buf_len)
+}
+
+/// The bytes of a fixed-size argument, refused unless exactly that long.
+fn exact<const N: usize>(bytes: &[u8]) -> Result<[u8; N]> {
+    bytes.try_into().map_err(|_| Error::Inval)
+}
+
+/// An int argument: exactly `sizeof (int)` bytes, native byte order.
+fn int_arg(bytes: &[u8]) -> Result<c_int> {
+    exact::<INT_LEN>(bytes).map(c_int::from_ne_bytes)
+}
+
+/// Stores a CURVE key given as 32 bytes, or as Z85 text of 40 characters (41 with a
+/// trailing NUL). libzmq decodes the text as a C string, so a NUL inside it ends the text
+/// early, and a shorter text of whole five-character groups overwrites only the start of
+/// the key; both are reproduced.
+fn set_curve_key(key: &mut [u8; KEY_LEN], bytes: &[u8]) -> Result<()> {
+    match bytes.len() {
+        KEY_LEN => key.copy_from_slice(bytes),
+        n if n == KEY_Z85_LEN || n == KEY_Z85_LEN + 1 => {
+            let text = bytes.split(|&b| b == 0).next().unwrap_or_default();
+            if text.len() < 5 {
+                return Err(Error::Inval);
+            }
+            let decoded = z85::decode(text).ok_or(Error::Inval)?;
+            key[..decoded.len()].copy_from_slice(&decoded);
+        }
+        _ => return Err(Error::Inval),
+    }
+    Ok(())
+}
+
+/// Which CURVE key an option names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySlot {
+    /// `ZMQ_CURVE_PUBLICKEY`
+    Public,
+    /// `ZMQ_CURVE_SECRETKEY`
+    Secret,
+    /// `ZMQ_CURVE_SERVERKEY`
+    Server,
+}
+
+/// A set of socket types, bit n standing for the type numbered n.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Types(u32);
+
+impl Types {
+    /// Every socket type.
+    pub const ALL: Types = Types(u32::MAX);
+
+    const fn of(list: &[c_int]) -> Types {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < list.len() {
+            bits |= 1 << list[i];
+            i += 1;
+        }
+        Types(bits)
+    }
+
+    /// Whether `t` is in the set.
+    pub fn contains(self, t: SocketType) -> bool {
+        self.0 & (1 << t.raw()) != 0
+    }
+}
+
+/// Which libzmq build has the option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// Every build of 4.3.
+    Stable,
+    /// Only builds with the draft API (libzmq 4.3.5 with `--enable-drafts`); a stable build
+    /// refuses it with `EINVAL`. We behave as the draft build.
+    Draft,
+}
+
+/// How to check the bytes of a byte-string option before it is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BytesRule {
+    /// A NULL pointer (with length 0) is accepted.
+    pub null: bool,
+    /// A non-NULL pointer with length 0 is accepted.
+    pub empty: bool,
+    /// The shortest non-empty value.
+    pub min: usize,
+    /// The longest value.
+    pub max: usize,
+}
+
+impl BytesRule {
+    fn check(self, optval: Option<&[u8]>) -> Result<()> {
+        let ok = match optval {
+            None => self.null,
+            Some([]) => self.empty,
+            Some(b) => (self.min..=self.max).contains(&b.len()),
+        };
+        if ok { Ok(()) } else { Err(Error::Inval) }
+    }
+}
+
+/// Stores a byte-string option (`None` = NULL).
+pub type StoreBytes = fn(&mut Options, Option<&[u8]>) -> Result<()>;
+
+/// The kind of an option's value, with how it is checked, stored and read.
+#[derive(Clone, Copy, Debug)]
+pub enum Value {
+    /// A C int of exactly `sizeof (int)` bytes both ways.
+    Int {
+        /// The values `zmq_setsockopt` accepts.
+        valid: fn(c_int) -> bool,
+        /// Stores a valid value; `None` for read-only options.
+        store: Option<fn(&mut Options, c_int)>,
+        /// Reads the value back; `None` for write-only options.
+        load: Option<fn(&Options) -> c_int>,
+    },
+    /// An `int64_t` of exactly 8 bytes both ways, any value.
+    Int64 {
+        /// Stores the value.
+        store: fn(&mut Options, i64),
+        /// Reads it back.
+        load: fn(&Options) -> i64,
+    },
+    /// A `uint64_t` of exactly 8 bytes both ways, any value.
+    Uint64 {
+        /// Stores the value.
+        store: fn(&mut Options, u64),
+        /// Reads it back.
+        load: fn(&Options) -> u64,
+    },
+    /// A byte string.
+    Bytes {
+        /// The accepted lengths.
+        rule: BytesRule,
+        /// Stores a value that passed `rule` (`None` = NULL); may still refuse it.
+        store: Option<StoreBytes>,
+        /// Reads the value back; `None` for write-only options.
+        load: Option<fn(&Options) -> &[u8]>,
+        /// Read back as a C string (with a NUL) rather than raw bytes.
+        text: bool,
+    },
+    /// A CURVE key: set as 32 bytes or Z85; read as 32 bytes (buffer of 32) or Z85 with a
+    /// NUL (buffer of 41).
+    Key(KeySlot),
+    /// `ZMQ_SUBSCRIBE` (true) or `ZMQ_UNSUBSCRIBE` (false): any bytes, write-only.
+    Subscription {
+        /// Subscribe rather than unsubscribe.
+        subscribe: bool,
+    },
+    /// A read-only int fixed by the socket type, readable into a larger buffer.
+    Fixed(fn(SocketType) -> c_int),
+    /// A read-only value the socket supplies.
+    Live(Live),
+    /// An option of a libzmq feature we do not build (GSSAPI, WSS, NORM, VMCI): refused
+    /// both ways, as by a libzmq built without it.
+    Unsupported,
+}
+
+/// One socket option.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    /// The `zmq.h` number.
+    pub id: c_int,
+    /// The `zmq.h` name (the current one where there are aliases).
+    pub name: &'static str,
+    /// The socket types whose `zmq_setsockopt` accepts the option (reads are not
+    /// restricted by type, except for the live options noted at [`Got::Live`]).
+    pub set_types: Types,
+    /// Which libzmq build has it.
+    pub build: Build,
+    /// The value.
+    pub value: Value,
+}
+
+/// The option numbered `id`, if there is one.
+pub fn spec(id: c_int) -> Option<&'static Spec> {
+    TABLE.iter().find(|s| s.id == id)
+}
+
+/// Every option, in number order.
+pub fn table() -> &'static [Spec] {
+    TABLE
+}
+
+fn any(_: c_int) -> bool {
+    true
+}
+fn non_negative(v: c_int) -> bool {
+    v >= 0
+}
+fn positive(v: c_int) -> bool {
+    v > 0
+}
+fn minus_one_or_more(v: c_int) -> bool {
+    v >= -1
+}
+fn zero_or_one(v: c_int) -> bool {
+    v == 0 || v == 1
+}
+/// `ZMQ_HEARTBEAT_TTL`: the value is divided by 100 (C division) before the range check.
+fn deciseconds(v: c_int) -> bool {
+    (0..=c_int::from(u16::MAX)).contains(&(v / 100))
+}
+
+/// A plain int field: stored and read back as is.
+macro_rules! int {
+    ($valid:expr, $field:ident) => {
+        Value::Int {
+            valid: $valid,
+            store: Some(|o, v| o.$field = v),
+            load: Some(|o| o.$field),
+        }
+    };
+}
+
+/// A bool field set from an int (stored as `value != 0`) and read back as 0 or 1.
+macro_rules! flag {
+    ($valid:expr, $field:ident) => {
+        Value::Int {
+            valid: $valid,
+            store: Some(|o, v| o.$field = v != 0),
+            load: Some(|o| c_int::from(o.$field)),
+        }
+    };
+}
+
+/// A write-only bool field set from an int (the socket-type options).
+macro_rules! set_flag {
+    ($valid:expr, $($field:ident = $expr:expr),+) => {
+        Value::Int {
+            valid: $valid,
+            store: Some(|o, v| { $(o.$field = $expr(v);)+ }),
+            load: None,
+        }
+    };
+}
+
+/// A byte-string field: `null`/`empty` as in [`BytesRule`] (both store an empty value),
+/// lengths `min..=max`, read back as text when `text`.
+macro_rules! bytes {
+    ($field:ident, null: $null:expr, empty: $empty:expr, $min:expr, $max:expr, text: $text:expr) => {
+        Value::Bytes {
+            rule: BytesRule {
+                null: $null,
+                empty: $empty,
+                min: $min,
+                max: $max,
+            },
+            store: Some(|o, v| {
+                o.$field = v.unwrap_or_default().to_vec();
+                Ok(())
+            }),
+            load: Some(|o| &o.$field),
+            text: $text,
+        }
+    };
+}
+
+/// A write-only byte-string field that accepts anything, NULL and empty included.
+macro_rules! set_bytes {
+    ($field:ident) => {
+        Value::Bytes {
+            rule: BytesRule {
+                null: true,
+                empty: true,
+                min: 1,
+                max: usize::MAX,
+            },
+            store: Some(|o, v| {
+                o.$field = v.unwrap_or_default().to_vec();
+                Ok(())
+            }),
+            load: None,
+            text: false,
+        }
+    };
+}
+
+/// An `ZMQ_IPC_FILTER_*` set: NULL clears it, 4 bytes add one id.
+macro_rules! id_filter {
+    ($field:ident, $ty:ty) => {
+        Value::Bytes {
+            rule: BytesRule {
+                null: true,
+                empty: false,
+                min: INT_LEN,
+                max: INT_LEN,
+            },
+            store: Some(|o, v| {
+                match v {
+                    None => o.$field.clear(),
+                    Some(b) => {
+                        o.$field.insert(<$ty>::from_ne_bytes(exact(b)?));
+                    }
+                }
+                Ok(())
+            }),
+            load: None,
+            text: false,
+        }
+    };
+}
+
+const fn opt(id: c_int, name: &'static str, value: Value) -> Spec {
+    Spec {
+        id,
+        name,
+        set_types: Types::ALL,
+        build: Build::Stable,
+        value,
+    }
+}
+
+const fn typed(id: c_int, name: &'static str, set_types: Types, value: Value) -> Spec {
+    Spec {
+        id,
+        name,
+        set_types,
+        build: Build::Stable,
+        value,
+    }
+}
+
+const fn draft(spec: Spec) -> Spec {
+    Spec {
+        build: Build::Draft,
+        ..spec
+    }
+}
+
+const fn unsupported(id: c_int, name: &'static str, build: Build) -> Spec {
+    Spec {
+        id,
+        name,
+        set_types: Types::ALL,
+        build,
+        value: Value::Unsupported,
+    }
+}
+
+const ROUTERS: Types = Types::of(&[ZMQ_ROUTER, ZMQ_REP]);
+const PUBLISHERS: Types = Types::of(&[ZMQ_PUB, ZMQ_XPUB]);
+const STRING_MAX: usize = u8::MAX as usize;
+
+static TABLE: &[Spec] = &[
+    opt(
+        ZMQ_AFFINITY,
+        "ZMQ_AFFINITY",
+        Value::Uint64 {
+            store: |o, v| o.affinity = v,
+            load: |o| o.affinity,
+        },
+    ),
+    opt(
+        ZMQ_ROUTING_ID,
+        "ZMQ_ROUTING_ID",
+        bytes!(routing_id, null: false, empty: false, 1, STRING_MAX, text: false),
+    ),
+    typed(
+        ZMQ_SUBSCRIBE,
+        "ZMQ_SUBSCRIBE",
+        Types::of(&[ZMQ_SUB, ZMQ_PUB, ZMQ_XPUB]),
+        Value::Subscription { subscribe: true },
+    ),
+    typed(
+        ZMQ_UNSUBSCRIBE,
+        "ZMQ_UNSUBSCRIBE",
+        Types::of(&[ZMQ_SUB, ZMQ_PUB, ZMQ_XPUB]),
+        Value::Subscription { subscribe: false },
+    ),
+    opt(ZMQ_RATE, "ZMQ_RATE", int!(positive, rate)),
+    opt(
+        ZMQ_RECOVERY_IVL,
+        "ZMQ_RECOVERY_IVL",
+        int!(non_negative, recovery_ivl),
+    ),
+    opt(ZMQ_SNDBUF, "ZMQ_SNDBUF", int!(minus_one_or_more, sndbuf)),
+    opt(ZMQ_RCVBUF, "ZMQ_RCVBUF", int!(minus_one_or_more, rcvbuf)),
+    opt(ZMQ_RCVMORE, "ZMQ_RCVMORE", Value::Live(Live::RcvMore)),
+    opt(ZMQ_FD, "ZMQ_FD", Value::Live(Live::Fd)),
+    opt(ZMQ_EVENTS, "ZMQ_EVENTS", Value::Live(Live::Events)),
+    opt(
+        ZMQ_TYPE,
+        "ZMQ_TYPE",
+        Value::Int {
+            valid: any,
+            store: None,
+            load: Some(|o| o.socket_type.raw()),
+        },
+    ),
+    opt(ZMQ_LINGER, "ZMQ_LINGER", int!(minus_one_or_more, linger)),
+    opt(
+        ZMQ_RECONNECT_IVL,
+        "ZMQ_RECONNECT_IVL",
+        int!(minus_one_or_more, reconnect_ivl),
+    ),
+    opt(ZMQ_BACKLOG, "ZMQ_BACKLOG", int!(non_negative, backlog)),
+    opt(
+        ZMQ_RECONNECT_IVL_MAX,
+        "ZMQ_RECONNECT_IVL_MAX",
+        int!(non_negative, reconnect_ivl_max),
+    ),
+    opt(
+        ZMQ_MAXMSGSIZE,
+        "ZMQ_MAXMSGSIZE",
+        Value::Int64 {
+            store: |o, v| o.maxmsgsize = v,
+            load: |o| o.maxmsgsize,
+        },
+    ),
+    opt(ZMQ_SNDHWM, "ZMQ_SNDHWM", int!(non_negative, sndhwm)),
+    opt(ZMQ_RCVHWM, "ZMQ_RCVHWM", int!(non_negative, rcvhwm)),
+    opt(
+        ZMQ_MULTICAST_HOPS,
+        "ZMQ_MULTICAST_HOPS",
+        int!(positive, multicast_hops),
+    ),
+    opt(
+        ZMQ_RCVTIMEO,
+        "ZMQ_RCVTIMEO",
+        int!(minus_one_or_more, rcvtimeo),
+    ),
+    opt(
+        ZMQ_SNDTIMEO,
+        "ZMQ_SNDTIMEO",
+        int!(minus_one_or_more, sndtimeo),
+    ),
+    opt(
+        ZMQ_IPV4ONLY,
+        "ZMQ_IPV4ONLY",
+        Value::Int {
+            valid: zero_or_one,
+            store: Some(|o, v| o.ipv6 = v == 0),
+            load: Some(|o| c_int::from(!o.ipv6)),
+        },
+    ),
+    opt(
+        ZMQ_LAST_ENDPOINT,
+        "ZMQ_LAST_ENDPOINT",
+        Value::Live(Live::LastEndpoint),
+    ),
+    typed(
+        ZMQ_ROUTER_MANDATORY,
+        "ZMQ_ROUTER_MANDATORY",
+        ROUTERS,
+        set_flag!(non_negative, router_mandatory = |v| v != 0),
+    ),
+    opt(
+        ZMQ_TCP_KEEPALIVE,
+        "ZMQ_TCP_KEEPALIVE",
+        int!(|v| (-1..=1).contains(&v), tcp_keepalive),
+    ),
+    opt(
+        ZMQ_TCP_KEEPALIVE_CNT,
+        "ZMQ_TCP_KEEPALIVE_CNT",
+        int!(minus_one_or_more, tcp_keepalive_cnt),
+    ),
+    opt(
+        ZMQ_TCP_KEEPALIVE_IDLE,
+        "ZMQ_TCP_KEEPALIVE_IDLE",
+        int!(minus_one_or_more, tcp_keepalive_idle),
+    ),
+    opt(
+        ZMQ_TCP_KEEPALIVE_INTVL,
+        "ZMQ_TCP_KEEPALIVE_INTVL",
+        int!(minus_one_or_more, tcp_keepalive_intvl),
+    ),
+    opt(
+        ZMQ_TCP_ACCEPT_FILTER,
+        "ZMQ_TCP_ACCEPT_FILTER",
+        Value::Bytes {
+            rule: BytesRule {
+                null: true,
+                empty: false,
+                min: 1,
+                max: STRING_MAX,
+            },
+            // NULL clears the filters. A value is read as a C string: a NUL ends it early.
+            store: Some(|o, v| {
+                match v {
+                    None => o.tcp_accept_filters.clear(),
+                    Some(b) => {
+                        let text = b.split(|&c| c == 0).next().unwrap_or_default();
+                        o.tcp_accept_filters.push(TcpFilter::parse(text, o.ipv6)?);
+                    }
+                }
+                Ok(())
+            }),
+            load: None,
+            text: false,
+        },
+    ),
+    opt(
+        ZMQ_IMMEDIATE,
+        "ZMQ_IMMEDIATE",
+        flag!(zero_or_one, immediate),
+    ),
+    typed(
+        ZMQ_XPUB_VERBOSE,
+        "ZMQ_XPUB_VERBOSE",
+        PUBLISHERS,
+        set_flag!(
+            non_negative,
+            xpub_verbose_subs = |v| v != 0,
+            xpub_verbose_unsubs = |_| false
+        ),
+    ),
+    typed(
+        ZMQ_ROUTER_RAW,
+        "ZMQ_ROUTER_RAW",
+        ROUTERS,
+        Value::Int {
+            valid: non_negative,
+            store: Some(|o, v| o.router_raw |= v != 0),
+            load: None,
+        },
+    ),
+    opt(ZMQ_IPV6, "ZMQ_IPV6", flag!(zero_or_one, ipv6)),
+    opt(
+        ZMQ_MECHANISM,
+        "ZMQ_MECHANISM",
+        Value::Int {
+            valid: any,
+            store: None,
+            load: Some(|o| o.mechanism.raw()),
+        },
+    ),
+    opt(
+        ZMQ_PLAIN_SERVER,
+        "ZMQ_PLAIN_SERVER",
+        Value::Int {
+            valid: zero_or_one,
+            store: Some(|o, v| {
+                o.as_server = v != 0;
+                o.mechanism = if v != 0 {
+                    Mechanism::Plain
+                } else {
+                    Mechanism::Null
+                };
+            }),
+            load: Some(|o| o.server_of(Mechanism::Plain)),
+        },
+    ),
+    opt(
+        ZMQ_PLAIN_USERNAME,
+        "ZMQ_PLAIN_USERNAME",
+        Value::Bytes {
+            rule: BytesRule {
+                null: true,
+                empty: false,
+                min: 1,
+                max: STRING_MAX,
+            },
+            store: Some(|o, v| {
+                o.set_plain(v, false);
+                Ok(())
+            }),
+            load: Some(|o| &o.plain_username),
+            text: true,
+        },
+    ),
+    opt(
+        ZMQ_PLAIN_PASSWORD,
+        "ZMQ_PLAIN_PASSWORD",
+        Value::Bytes {
+            rule: BytesRule {
+                null: true,
+                empty: false,
+                min: 1,
+                max: STRING_MAX,
+            },
+            store: Some(|o, v| {
+                o.set_plain(v, true);
+                Ok(())
+            }),
+            load: Some(|o| &o.plain_password),
+            text: true,
+        },
+    ),
+    opt(
+        ZMQ_CURVE_SERVER,
+        "ZMQ_CURVE_SERVER",
+        Value::Int {
+            valid: zero_or_one,
+            store: Some(|o, v| {
+                o.as_server = v != 0;
+                o.mechanism = if v != 0 {
+                    Mechanism::Curve
+                } else {
+                    Mechanism::Null
+                };
+            }),
+            load: Some(|o| o.server_of(Mechanism::Curve)),
+        },
+    ),
+    opt(
+        ZMQ_CURVE_PUBLICKEY,
+        "ZMQ_CURVE_PUBLICKEY",
+        Value::Key(KeySlot::Public),
+    ),
+    opt(
+        ZMQ_CURVE_SECRETKEY,
+        "ZMQ_CURVE_SECRETKEY",
+        Value::Key(KeySlot::Secret),
+    ),
+    opt(
+        ZMQ_CURVE_SERVERKEY,
+        "ZMQ_CURVE_SERVERKEY",
+        Value::Key(KeySlot::Server),
+    ),
+    typed(
+        ZMQ_PROBE_ROUTER,
+        "ZMQ_PROBE_ROUTER",
+        Types::of(&[ZMQ_REQ, ZMQ_REP, ZMQ_DEALER, ZMQ_ROUTER]),
+        set_flag!(non_negative, probe_router = |v| v != 0),
+    ),
+    typed(
+        ZMQ_REQ_CORRELATE,
+        "ZMQ_REQ_CORRELATE",
+        Types::of(&[ZMQ_REQ]),
+        set_flag!(non_negative, req_correlate = |v| v != 0),
+    ),
+    typed(
+        ZMQ_REQ_RELAXED,
+        "ZMQ_REQ_RELAXED",
+        Types::of(&[ZMQ_REQ]),
+        set_flag!(non_negative, req_relaxed = |v| v != 0),
+    ),
+    opt(ZMQ_CONFLATE, "ZMQ_CONFLATE", flag!(zero_or_one, conflate)),
+    opt(
+        ZMQ_ZAP_DOMAIN,
+        "ZMQ_ZAP_DOMAIN",
+        bytes!(zap_domain, null: false, empty: false, 1, STRING_MAX, text: true),
+    ),
+    typed(
+        ZMQ_ROUTER_HANDOVER,
+        "ZMQ_ROUTER_HANDOVER",
+        ROUTERS,
+        set_flag!(non_negative, router_handover = |v| v != 0),
+    ),
+    opt(ZMQ_TOS, "ZMQ_TOS", int!(non_negative, tos)),
+    opt(
+        ZMQ_IPC_FILTER_PID,
+        "ZMQ_IPC_FILTER_PID",
+        id_filter!(ipc_pid_filters, i32),
+    ),
+    opt(
+        ZMQ_IPC_FILTER_UID,
+        "ZMQ_IPC_FILTER_UID",
+        id_filter!(ipc_uid_filters, u32),
+    ),
+    opt(
+        ZMQ_IPC_FILTER_GID,
+        "ZMQ_IPC_FILTER_GID",
+        id_filter!(ipc_gid_filters, u32),
+    ),
+    typed(
+        ZMQ_CONNECT_ROUTING_ID,
+        "ZMQ_CONNECT_ROUTING_ID",
+        Types::of(&[ZMQ_ROUTER, ZMQ_REP, ZMQ_STREAM]),
+        Value::Bytes {
+            rule: BytesRule {
+                null: false,
+                empty: false,
+                min: 1,
+                max: usize::MAX,
+            },
+            store: Some(|o, v| {
+                o.connect_routing_id = v.unwrap_or_default().to_vec();
+                Ok(())
+            }),
+            load: None,
+            text: false,
+        },
+    ),
+    unsupported(ZMQ_GSSAPI_SERVER, "ZMQ_GSSAPI_SERVER", Build::Stable),
+    unsupported(ZMQ_GSSAPI_PRINCIPAL, "ZMQ_GSSAPI_PRINCIPAL", Build::Stable),
+    unsupported(
+        ZMQ_GSSAPI_SERVICE_PRINCIPAL,
+        "ZMQ_GSSAPI_SERVICE_PRINCIPAL",
+        Build::Stable,
+    ),
+    unsupported(ZMQ_GSSAPI_PLAINTEXT, "ZMQ_GSSAPI_PLAINTEXT", Build::Stable),
+    opt(
+        ZMQ_HANDSHAKE_IVL,
+        "ZMQ_HANDSHAKE_IVL",
+        int!(non_negative, handshake_ivl),
+    ),
+    opt(
+        ZMQ_SOCKS_PROXY,
+        "ZMQ_SOCKS_PROXY",
+        bytes!(socks_proxy, null: true, empty: false, 1, usize::MAX, text: true),
+    ),
+    typed(
+        ZMQ_XPUB_NODROP,
+        "ZMQ_XPUB_NODROP",
+        Types::of(&[ZMQ_PUB, ZMQ_XPUB, ZMQ_RADIO]),
+        set_flag!(non_negative, xpub_nodrop = |v| v != 0),
+    ),
+    typed(
+        ZMQ_XPUB_MANUAL,
+        "ZMQ_XPUB_MANUAL",
+        PUBLISHERS,
+        set_flag!(non_negative, xpub_manual = |v| v != 0),
+    ),
+    typed(
+        ZMQ_XPUB_WELCOME_MSG,
+        "ZMQ_XPUB_WELCOME_MSG",
+        PUBLISHERS,
+        set_bytes!(xpub_welcome_msg),
+    ),
+    typed(
+        ZMQ_STREAM_NOTIFY,
+        "ZMQ_STREAM_NOTIFY",
+        Types::of(&[ZMQ_STREAM]),
+        set_flag!(zero_or_one, stream_notify = |v| v != 0),
+    ),
+    opt(
+        ZMQ_INVERT_MATCHING,
+        "ZMQ_INVERT_MATCHING",
+        flag!(any, invert_matching),
+    ),
+    opt(
+        ZMQ_HEARTBEAT_IVL,
+        "ZMQ_HEARTBEAT_IVL",
+        int!(non_negative, heartbeat_ivl),
+    ),
+    opt(
+        ZMQ_HEARTBEAT_TTL,
+        "ZMQ_HEARTBEAT_TTL",
+        Value::Int {
+            valid: deciseconds,
+            store: Some(|o, v| o.heartbeat_ttl_ds = (v / 100) as u16),
+            load: Some(|o| c_int::from(o.heartbeat_ttl_ds) * 100),
+        },
+    ),
+    opt(
+        ZMQ_HEARTBEAT_TIMEOUT,
+        "ZMQ_HEARTBEAT_TIMEOUT",
+        int!(non_negative, heartbeat_timeout),
+    ),
+    typed(
+        ZMQ_XPUB_VERBOSER,
+        "ZMQ_XPUB_VERBOSER",
+        PUBLISHERS,
+        set_flag!(
+            non_negative,
+            xpub_verbose_subs = |v| v != 0,
+            xpub_verbose_unsubs = |v| v != 0
+        ),
+    ),
+    opt(
+        ZMQ_CONNECT_TIMEOUT,
+        "ZMQ_CONNECT_TIMEOUT",
+        int!(non_negative, connect_timeout),
+    ),
+    opt(
+        ZMQ_TCP_MAXRT,
+        "ZMQ_TCP_MAXRT",
+        int!(non_negative, tcp_maxrt),
+    ),
+    opt(
+        ZMQ_THREAD_SAFE,
+        "ZMQ_THREAD_SAFE",
+        Value::Fixed(|t| c_int::from(t.is_thread_safe())),
+    ),
+    opt(
+        ZMQ_MULTICAST_MAXTPDU,
+        "ZMQ_MULTICAST_MAXTPDU",
+        int!(positive, multicast_maxtpdu),
+    ),
+    unsupported(ZMQ_VMCI_BUFFER_SIZE, "ZMQ_VMCI_BUFFER_SIZE", Build::Stable),
+    unsupported(
+        ZMQ_VMCI_BUFFER_MIN_SIZE,
+        "ZMQ_VMCI_BUFFER_MIN_SIZE",
+        Build::Stable,
+    ),
+    unsupported(
+        ZMQ_VMCI_BUFFER_MAX_SIZE,
+        "ZMQ_VMCI_BUFFER_MAX_SIZE",
+        Build::Stable,
+    ),
+    unsupported(
+        ZMQ_VMCI_CONNECT_TIMEOUT,
+        "ZMQ_VMCI_CONNECT_TIMEOUT",
+        Build::Stable,
+    ),
+    opt(ZMQ_USE_FD, "ZMQ_USE_FD", int!(minus_one_or_more, use_fd)),
+    unsupported(
+        ZMQ_GSSAPI_PRINCIPAL_NAMETYPE,
+        "ZMQ_GSSAPI_PRINCIPAL_NAMETYPE",
+        Build::Stable,
+    ),
+    unsupported(
+        ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE,
+        "ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE",
+        Build::Stable,
+    ),
+    opt(
+        ZMQ_BINDTODEVICE,
+        "ZMQ_BINDTODEVICE",
+        bytes!(bind_to_device, null: true, empty: false, 1, IFNAMSIZ, text: true),
+    ),
+    opt(
+        ZMQ_ZAP_ENFORCE_DOMAIN,
+        "ZMQ_ZAP_ENFORCE_DOMAIN",
+        flag!(any, zap_enforce_domain),
+    ),
+    opt(
+        ZMQ_LOOPBACK_FASTPATH,
+        "ZMQ_LOOPBACK_FASTPATH",
+        flag!(any, loopback_fastpath),
+    ),
+    opt(
+        ZMQ_METADATA,
+        "ZMQ_METADATA",
+        Value::Bytes {
+            rule: BytesRule {
+                null: false,
+                empty: false,
+                min: 1,
+                max: usize::MAX,
+            },
+            store: Some(|o, v| {
+                let (name, value) = parse_metadata(v.unwrap_or_default())?;
+                o.metadata.entry(name.to_vec()).or_insert(value.to_vec());
+                Ok(())
+            }),
+            load: None,
+            text: false,
+        },
+    ),
+    opt(
+        ZMQ_MULTICAST_LOOP,
+        "ZMQ_MULTICAST_LOOP",
+        flag!(any, multicast_loop),
+    ),
+    draft(Spec {
+        value: Value::Int {
+            valid: |v| (0..=ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT).contains(&v),
+            store: Some(|o, v| o.router_notify = v),
+            load: Some(|o| o.router_notify),
+        },
+        ..typed(
+            ZMQ_ROUTER_NOTIFY,
+            "ZMQ_ROUTER_NOTIFY",
+            ROUTERS,
+            Value::Unsupported,
+        )
+    }),
+    typed(
+        ZMQ_XPUB_MANUAL_LAST_VALUE,
+        "ZMQ_XPUB_MANUAL_LAST_VALUE",
+        PUBLISHERS,
+        set_flag!(
+            non_negative,
+            xpub_manual = |v| v != 0,
+            xpub_send_last_pipe = |v| v != 0
+        ),
+    ),
+    opt(
+        ZMQ_SOCKS_USERNAME,
+        "ZMQ_SOCKS_USERNAME",
+        bytes!(socks_username, null: true, empty: true, 1, STRING_MAX, text: true),
+    ),
+    opt(
+        ZMQ_SOCKS_PASSWORD,
+        "ZMQ_SOCKS_PASSWORD",
+        bytes!(socks_password, null: true, empty: true, 1, STRING_MAX, text: true),
+    ),
+    draft(opt(
+        ZMQ_IN_BATCH_SIZE,
+        "ZMQ_IN_BATCH_SIZE",
+        int!(positive, in_batch_size),
+    )),
+    draft(opt(
+        ZMQ_OUT_BATCH_SIZE,
+        "ZMQ_OUT_BATCH_SIZE",
+        int!(positive, out_batch_size),
+    )),
+    unsupported(ZMQ_WSS_KEY_PEM, "ZMQ_WSS_KEY_PEM", Build::Draft),
+    unsupported(ZMQ_WSS_CERT_PEM, "ZMQ_WSS_CERT_PEM", Build::Draft),
+    unsupported(ZMQ_WSS_TRUST_PEM, "ZMQ_WSS_TRUST_PEM", Build::Draft),
+    unsupported(ZMQ_WSS_HOSTNAME, "ZMQ_WSS_HOSTNAME", Build::Draft),
+    unsupported(ZMQ_WSS_TRUST_SYSTEM, "ZMQ_WSS_TRUST_SYSTEM", Build::Draft),
+    typed(
+        ZMQ_ONLY_FIRST_SUBSCRIBE,
+        "ZMQ_ONLY_FIRST_SUBSCRIBE",
+        Types::of(&[ZMQ_PUB, ZMQ_XPUB, ZMQ_XSUB]),
+        set_flag!(non_negative, only_first_subscribe = |v| v != 0),
+    ),
+    opt(
+        ZMQ_RECONNECT_STOP,
+        "ZMQ_RECONNECT_STOP",
+        int!(any, reconnect_stop),
+    ),
+    draft(opt(ZMQ_HELLO_MSG, "ZMQ_HELLO_MSG", set_bytes!(hello_msg))),
+    draft(opt(
+        ZMQ_DISCONNECT_MSG,
+        "ZMQ_DISCONNECT_MSG",
+        set_bytes!(disconnect_msg),
+    )),
+    draft(opt(
+        ZMQ_PRIORITY,
+        "ZMQ_PRIORITY",
+        int!(non_negative, priority),
+    )),
+    draft(opt(ZMQ_BUSY_POLL, "ZMQ_BUSY_POLL", int!(any, busy_poll))),
+    draft(opt(
+        ZMQ_HICCUP_MSG,
+        "ZMQ_HICCUP_MSG",
+        set_bytes!(hiccup_msg),
+    )),
+    draft(typed(
+        ZMQ_XSUB_VERBOSE_UNSUBSCRIBE,
+        "ZMQ_XSUB_VERBOSE_UNSUBSCRIBE",
+        Types::of(&[ZMQ_XSUB]),
+        set_flag!(non_negative, xsub_verbose_unsubscribe = |v| v != 0),
+    )),
+    draft(opt(
+        ZMQ_TOPICS_COUNT,
+        "ZMQ_TOPICS_COUNT",
+        Value::Live(Live::TopicsCount),
+    )),
+    unsupported(ZMQ_NORM_MODE, "ZMQ_NORM_MODE", Build::Draft),
+    unsupported(ZMQ_NORM_UNICAST_NACK, "ZMQ_NORM_UNICAST_NACK", Build::Draft),
+    unsupported(ZMQ_NORM_BUFFER_SIZE, "ZMQ_NORM_BUFFER_SIZE", Build::Draft),
+    unsupported(ZMQ_NORM_SEGMENT_SIZE, "ZMQ_NORM_SEGMENT_SIZE", Build::Draft),
+    unsupported(ZMQ_NORM_BLOCK_SIZE, "ZMQ_NORM_BLOCK_SIZE", Build::Draft),
+    unsupported(ZMQ_NORM_NUM_PARITY, "ZMQ_NORM_NUM_PARITY", Build::Draft),
+    unsupported(
+        ZMQ_NORM_NUM_AUTOPARITY,
+        "ZMQ_NORM_NUM_AUTOPARITY",
+        Build::Draft,
+    ),
+    unsupported(ZMQ_NORM_PUSH, "ZMQ_NORM_PUSH", Build::Draft),
+];
+
+/// `ZMQ_METADATA`: `X-name:value`, the name at most 255 bytes, the value non-empty. A value
+/// of exactly `sizeof (int)` bytes is refused, as libzmq does (it tests for an int first).
+fn parse_metadata(v: &[u8]) -> Result<(&[u8], &[u8])> {
+    if v.len() == INT_LEN {
+        return Err(Error::Inval);
+    }
+    let colon = v.iter().position(|&b| b == b':').ok_or(Error::Inval)?;
+    let (name, value) = (&v[..colon], &v[colon + 1..]);
+    if colon == 0 || value.is_empty() || !name.starts_with(b"X-") || name.len() > STRING_MAX {
+        return Err(Error::Inval);
+    }
+    Ok((name, value))
+}
