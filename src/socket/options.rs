@@ -1659,3 +1659,771 @@ fn parse_metadata(v: &[u8]) -> Result<(&[u8], &[u8])> {
     }
     Ok((name, value))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libzmq 4.3.4's answers, made by `tests/data/sockopt_dump.c`.
+    const FIXTURE: &str = include_str!("../../tests/data/sockopt_libzmq_4.3.4.txt");
+    /// The buffer lengths the fixture reads with.
+    const GET_LENS: [usize; 8] = [0, 1, 4, 8, 32, 40, 41, 256];
+    /// The options the fixture reads after each write, to see side effects.
+    const SIDE_EFFECTS: [c_int; 4] = [ZMQ_MECHANISM, ZMQ_PLAIN_SERVER, ZMQ_CURVE_SERVER, ZMQ_IPV6];
+    /// The GSSAPI options: Debian builds libzmq with GSSAPI, we do not.
+    const GSSAPI: [c_int; 6] = [
+        ZMQ_GSSAPI_SERVER,
+        ZMQ_GSSAPI_PRINCIPAL,
+        ZMQ_GSSAPI_SERVICE_PRINCIPAL,
+        ZMQ_GSSAPI_PLAINTEXT,
+        ZMQ_GSSAPI_PRINCIPAL_NAMETYPE,
+        ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE,
+    ];
+
+    fn ty(n: c_int) -> SocketType {
+        SocketType::from_raw(n).unwrap()
+    }
+
+    fn int(v: c_int) -> Vec<u8> {
+        v.to_ne_bytes().to_vec()
+    }
+
+    fn set_int(o: &mut Options, id: c_int, v: c_int) -> Result<Applied> {
+        o.set(id, Some(&v.to_ne_bytes()))
+    }
+
+    fn get_int(o: &Options, id: c_int) -> c_int {
+        match o.get(id, INT_LEN) {
+            Ok(Got::Value(v)) => c_int::from_ne_bytes(v.try_into().unwrap()),
+            other => panic!("option {id}: {other:?}"),
+        }
+    }
+
+    fn get_value(o: &Options, id: c_int, len: usize) -> Result<Vec<u8>> {
+        match o.get(id, len)? {
+            Got::Value(v) => Ok(v),
+            Got::Live(l) => panic!("option {id} is live: {l:?}"),
+        }
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// One read, formatted as the fixture does: `rc:errno:outlen:hex:tail`, the tail telling
+    /// whether the rest of the buffer was zeroed (Z) or there was none (-). Live options get
+    /// a fresh socket's values; `ZMQ_FD` and `ZMQ_EVENTS` values are masked.
+    fn read(o: &Options, id: c_int, len: usize) -> String {
+        let answer = match o.get(id, len) {
+            Ok(Got::Value(v)) => Ok(v),
+            Ok(Got::Live(Live::LastEndpoint)) => str_answer(b"", len),
+            Ok(Got::Live(_)) => int_answer(0, len),
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(v) => {
+                let n = v.len().min(len);
+                let shown = match id {
+                    ZMQ_FD => "FD".to_string(),
+                    ZMQ_EVENTS => "*".to_string(),
+                    _ => hex(&v[..n]),
+                };
+                let tail = if n < len { 'Z' } else { '-' };
+                format!("0:0:{}:{shown}:{tail}", v.len())
+            }
+            Err(e) => {
+                assert_eq!(e, Error::Inval);
+                format!("-1:22:{len}:-:U")
+            }
+        }
+    }
+
+    /// The fixture's probe values by name (`None` = a NULL pointer).
+    fn probes() -> BTreeMap<&'static str, Option<Vec<u8>>> {
+        FIXTURE
+            .lines()
+            .filter_map(|l| l.strip_prefix("P "))
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                let value = if f[1].starts_with("null") {
+                    None
+                } else if f[2] == "-" {
+                    Some(Vec::new())
+                } else {
+                    Some(unhex(f[2]))
+                };
+                (f[0], value)
+            })
+            .collect()
+    }
+
+    /// The fixture's lines of kind `kind` whose option we compare with libzmq 4.3.4: not the
+    /// draft-build options (a stable 4.3.4 refuses them) and not GSSAPI (tested apart).
+    fn fixture_lines(kind: &str) -> Vec<(c_int, &'static str, String, Vec<SocketType>)> {
+        let mut out = Vec::new();
+        for line in FIXTURE.lines().filter(|l| l.starts_with(kind)) {
+            let f: Vec<&str> = line.splitn(4, ' ').collect();
+            let id: c_int = f[1].parse().unwrap();
+            let (result, mask) = f[3].rsplit_once(' ').unwrap();
+            let mask = u32::from_str_radix(mask, 16).unwrap();
+            let types = (0..=20).filter(|t| mask & (1 << t) != 0).map(ty).collect();
+            let skip = GSSAPI.contains(&id) || spec(id).is_some_and(|s| s.build == Build::Draft);
+            if !skip {
+                let mut result = result.to_string();
+                if id == ZMQ_EVENTS && result.starts_with("0:") {
+                    let mut parts: Vec<&str> = result.split(':').collect();
+                    parts[3] = "*";
+                    result = parts.join(":");
+                }
+                out.push((id, f[2], result, types));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reads_of_a_new_socket_match_libzmq() {
+        let lines = fixture_lines("G ");
+        assert!(lines.len() > 800);
+        for (id, len, expected, types) in lines {
+            for t in types {
+                let got = read(&Options::new(t), id, len.parse().unwrap());
+                assert_eq!(got, expected, "option {id}, length {len}, {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn writes_match_libzmq() {
+        let probes = probes();
+        let lines = fixture_lines("S ");
+        assert!(lines.len() > 5000);
+        for (id, probe, expected, types) in lines {
+            for t in types {
+                let mut o = Options::new(t);
+                let before: Vec<String> = GET_LENS.iter().map(|&l| read(&o, id, l)).collect();
+                let effects: Vec<String> = SIDE_EFFECTS.iter().map(|&f| read(&o, f, 4)).collect();
+                let mut got = match o.set(id, probes[probe].as_deref()) {
+                    Ok(_) => "0:0".to_string(),
+                    Err(e) => {
+                        assert_eq!(e, Error::Inval);
+                        "-1:22".to_string()
+                    }
+                };
+                for (&len, old) in GET_LENS.iter().zip(&before) {
+                    let now = read(&o, id, len);
+                    if old.starts_with("0:") && now != *old {
+                        got += &format!(" {len}={now}");
+                    }
+                }
+                for (&f, old) in SIDE_EFFECTS.iter().zip(&effects) {
+                    let now = read(&o, f, 4);
+                    if f != id && now != *old {
+                        got += &format!(" fx{f}={now}");
+                    }
+                }
+                assert_eq!(got, expected, "option {id}, probe {probe}, {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_matches_zmq_h() {
+        let mut last = 0;
+        for s in table() {
+            assert!(s.id > last, "{} out of order", s.name);
+            last = s.id;
+            let value = STABLE
+                .iter()
+                .chain(DRAFT)
+                .find(|(name, _)| *name == s.name)
+                .map(|&(_, v)| v);
+            assert_eq!(value, Some(s.id), "{}", s.name);
+            let draft_number = DRAFT.iter().any(|(name, _)| *name == s.name);
+            if s.build == Build::Draft {
+                assert!(draft_number, "{}", s.name);
+            }
+        }
+        // Every socket option of zmq.h is in the table (ZMQ_BLOCKY is a context option).
+        let first = ZMQ_AFFINITY;
+        for &(name, value) in STABLE.iter().chain(DRAFT) {
+            let is_sockopt = name.starts_with("ZMQ_")
+                && (first..=ZMQ_NORM_PUSH).contains(&value)
+                && spec(value).is_some_and(|s| s.name == name);
+            if is_sockopt {
+                assert_eq!(spec(value).unwrap().name, name);
+            }
+        }
+        assert_eq!(table().len(), 112);
+        assert!(spec(ZMQ_BLOCKY).is_none());
+        for unused in [0, 1, 2, 3, 10, 20, 26, 29, 30, 67, 82, 83, 125, -1] {
+            assert!(spec(unused).is_none(), "{unused}");
+        }
+    }
+
+    #[test]
+    fn per_type_and_context_defaults() {
+        for n in 0..=20 {
+            let o = Options::new(ty(n));
+            let expected = if matches!(n, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH) {
+                0
+            } else {
+                -1
+            };
+            assert_eq!(get_int(&o, ZMQ_LINGER), expected);
+            assert_eq!(get_int(&o, ZMQ_TYPE), n);
+            assert_eq!(o.mechanism, Mechanism::Null);
+            assert!(o.stream_notify);
+        }
+        let o = Options::with_context(SocketType::Dealer, false, true);
+        assert_eq!(get_int(&o, ZMQ_LINGER), 0);
+        assert_eq!(get_int(&o, ZMQ_IPV6), 1);
+        assert_eq!(get_int(&o, ZMQ_IPV4ONLY), 0);
+        let o = Options::new(SocketType::Dealer);
+        assert_eq!(get_int(&o, ZMQ_HEARTBEAT_TIMEOUT), -1);
+        assert_eq!(
+            get_value(&o, ZMQ_MAXMSGSIZE, 8).unwrap(),
+            (-1i64).to_ne_bytes()
+        );
+        assert_eq!(get_value(&o, ZMQ_AFFINITY, 8).unwrap(), [0; 8]);
+        assert_eq!(get_value(&o, ZMQ_ROUTING_ID, 0).unwrap(), b"");
+        assert_eq!(get_value(&o, ZMQ_ZAP_DOMAIN, 1).unwrap(), b"\0");
+        assert_eq!(get_int(&o, ZMQ_IN_BATCH_SIZE), 8192);
+        assert_eq!(get_int(&o, ZMQ_OUT_BATCH_SIZE), 8192);
+        assert_eq!(get_int(&o, ZMQ_ROUTER_NOTIFY), 0);
+        assert_eq!(get_int(&o, ZMQ_PRIORITY), 0);
+        assert_eq!(get_int(&o, ZMQ_BUSY_POLL), 0);
+    }
+
+    #[test]
+    fn int_lengths_and_ranges() {
+        let mut o = Options::new(SocketType::Dealer);
+        assert_eq!(o.set(ZMQ_SNDHWM, None), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_SNDHWM, Some(&[1, 0, 0])), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_SNDHWM, Some(&[1, 0, 0, 0, 0])), Err(Error::Inval));
+        assert_eq!(set_int(&mut o, ZMQ_SNDHWM, -1), Err(Error::Inval));
+        assert_eq!(set_int(&mut o, ZMQ_SNDHWM, 0), Ok(Applied::Stored));
+        assert_eq!(o.sndhwm, 0);
+        assert_eq!(set_int(&mut o, ZMQ_LINGER, -2), Err(Error::Inval));
+        assert_eq!(set_int(&mut o, ZMQ_LINGER, -1), Ok(Applied::Stored));
+        assert_eq!(set_int(&mut o, ZMQ_RATE, 0), Err(Error::Inval));
+        assert_eq!(set_int(&mut o, ZMQ_TCP_KEEPALIVE, 2), Err(Error::Inval));
+        assert_eq!(set_int(&mut o, ZMQ_IMMEDIATE, 2), Err(Error::Inval));
+        assert_eq!(
+            set_int(&mut o, ZMQ_HEARTBEAT_TIMEOUT, -1),
+            Err(Error::Inval)
+        );
+        assert_eq!(set_int(&mut o, ZMQ_TYPE, 1), Err(Error::Inval));
+        assert_eq!(set_int(&mut o, ZMQ_MECHANISM, 1), Err(Error::Inval));
+        // A relaxed bool stores any value as 0/1.
+        assert_eq!(
+            set_int(&mut o, ZMQ_INVERT_MATCHING, -5),
+            Ok(Applied::Stored)
+        );
+        assert_eq!(get_int(&o, ZMQ_INVERT_MATCHING), 1);
+        // Reads need exactly sizeof (int), or exactly 8 bytes for the 64-bit options.
+        assert_eq!(o.get(ZMQ_SNDHWM, 8), Err(Error::Inval));
+        assert_eq!(o.get(ZMQ_SNDHWM, 3), Err(Error::Inval));
+        assert_eq!(o.get(ZMQ_MAXMSGSIZE, 4), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_MAXMSGSIZE, Some(&int(5))), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_AFFINITY, Some(&[0xff; 8])), Ok(Applied::Stored));
+        assert_eq!(o.affinity, u64::MAX);
+        // Unknown numbers.
+        assert_eq!(set_int(&mut o, 1000, 0), Err(Error::Inval));
+        assert_eq!(o.get(1000, 4), Err(Error::Inval));
+    }
+
+    #[test]
+    fn heartbeat_ttl_is_kept_in_deciseconds() {
+        let mut o = Options::new(SocketType::Dealer);
+        for (ms, ok, read) in [
+            (150, true, 100),
+            (99, true, 0),
+            (-99, true, 0),
+            (-100, false, 0),
+            (6_553_599, true, 6_553_500),
+            (6_553_600, false, 6_553_500),
+        ] {
+            assert_eq!(set_int(&mut o, ZMQ_HEARTBEAT_TTL, ms).is_ok(), ok, "{ms}");
+            assert_eq!(get_int(&o, ZMQ_HEARTBEAT_TTL), read, "{ms}");
+        }
+        assert_eq!(o.heartbeat_ttl_ds, 65535);
+    }
+
+    #[test]
+    fn string_reads_need_room_for_the_nul() {
+        let mut o = Options::new(SocketType::Dealer);
+        o.set(ZMQ_ZAP_DOMAIN, Some(b"abc")).unwrap();
+        assert_eq!(o.get(ZMQ_ZAP_DOMAIN, 3), Err(Error::Inval));
+        assert_eq!(get_value(&o, ZMQ_ZAP_DOMAIN, 4).unwrap(), b"abc\0");
+        assert_eq!(get_value(&o, ZMQ_ZAP_DOMAIN, 100).unwrap(), b"abc\0");
+        assert_eq!(o.set(ZMQ_ZAP_DOMAIN, None), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_ZAP_DOMAIN, Some(b"")), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_ZAP_DOMAIN, Some(&[b'x'; 256])), Err(Error::Inval));
+        assert_eq!(str_answer(b"", 0), Err(Error::Inval));
+        assert_eq!(str_answer(b"", 1).unwrap(), b"\0");
+        assert_eq!(int_answer(7, 3), Err(Error::Inval));
+        assert_eq!(int_answer(7, 64).unwrap(), int(7));
+    }
+
+    #[test]
+    fn byte_string_rules() {
+        let mut o = Options::new(SocketType::Dealer);
+        // ROUTING_ID: 1..=255 bytes, any content, read back raw.
+        assert_eq!(o.set(ZMQ_ROUTING_ID, None), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_ROUTING_ID, Some(b"")), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_ROUTING_ID, Some(&[0; 256])), Err(Error::Inval));
+        o.set(ZMQ_ROUTING_ID, Some(b"\0ab")).unwrap();
+        assert_eq!(o.get(ZMQ_ROUTING_ID, 2), Err(Error::Inval));
+        assert_eq!(get_value(&o, ZMQ_ROUTING_ID, 3).unwrap(), b"\0ab");
+        // SOCKS_PROXY: NULL clears, empty is refused, no upper bound.
+        o.set(ZMQ_SOCKS_PROXY, Some(&[b'p'; 1000])).unwrap();
+        assert_eq!(o.set(ZMQ_SOCKS_PROXY, Some(b"")), Err(Error::Inval));
+        o.set(ZMQ_SOCKS_PROXY, None).unwrap();
+        assert!(o.socks_proxy.is_empty());
+        // SOCKS_USERNAME: NULL and empty both clear, at most 255.
+        o.set(ZMQ_SOCKS_USERNAME, Some(b"u")).unwrap();
+        o.set(ZMQ_SOCKS_USERNAME, Some(b"")).unwrap();
+        assert!(o.socks_username.is_empty());
+        assert_eq!(
+            o.set(ZMQ_SOCKS_USERNAME, Some(&[1; 256])),
+            Err(Error::Inval)
+        );
+        // BINDTODEVICE: at most IFNAMSIZ.
+        o.set(ZMQ_BINDTODEVICE, Some(b"0123456789abcdef")).unwrap();
+        assert_eq!(
+            o.set(ZMQ_BINDTODEVICE, Some(b"0123456789abcdefg")),
+            Err(Error::Inval)
+        );
+        o.set(ZMQ_BINDTODEVICE, None).unwrap();
+        assert!(o.bind_to_device.is_empty());
+        // IPC filters: 4 bytes add, NULL clears, read-back refused.
+        o.set(ZMQ_IPC_FILTER_UID, Some(&int(1000))).unwrap();
+        o.set(ZMQ_IPC_FILTER_UID, Some(&int(0))).unwrap();
+        assert_eq!(o.ipc_uid_filters.len(), 2);
+        assert_eq!(o.set(ZMQ_IPC_FILTER_UID, Some(b"")), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_IPC_FILTER_PID, Some(&[0; 8])), Err(Error::Inval));
+        o.set(ZMQ_IPC_FILTER_UID, None).unwrap();
+        assert!(o.ipc_uid_filters.is_empty());
+        assert_eq!(o.get(ZMQ_IPC_FILTER_UID, 4), Err(Error::Inval));
+    }
+
+    #[test]
+    fn metadata() {
+        let mut o = Options::new(SocketType::Dealer);
+        o.set(ZMQ_METADATA, Some(b"X-a:1b")).unwrap();
+        o.set(ZMQ_METADATA, Some(b"X-a:2c")).unwrap();
+        o.set(ZMQ_METADATA, Some(b"X-b:c:d")).unwrap();
+        assert_eq!(o.metadata[&b"X-a".to_vec()], b"1b");
+        assert_eq!(o.metadata[&b"X-b".to_vec()], b"c:d");
+        for bad in [
+            &b"X-a:"[..],
+            b"x-a:1b",
+            b":abc",
+            b"X-abc",
+            b"X-:1",
+            b"Y-a:1b",
+        ] {
+            assert_eq!(o.set(ZMQ_METADATA, Some(bad)), Err(Error::Inval), "{bad:?}");
+        }
+        let mut long = b"X-".to_vec();
+        long.resize(255, b'k');
+        long.extend_from_slice(b":v");
+        o.set(ZMQ_METADATA, Some(&long)).unwrap();
+        long.insert(3, b'k');
+        assert_eq!(o.set(ZMQ_METADATA, Some(&long)), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_METADATA, None), Err(Error::Inval));
+        assert_eq!(o.get(ZMQ_METADATA, 256), Err(Error::Inval));
+    }
+
+    #[test]
+    fn tcp_accept_filters() {
+        // Results of libzmq 4.3.4 for each text, without and with ZMQ_IPV6.
+        let cases: [(&str, bool, bool); 22] = [
+            ("127.0.0.1", true, true),
+            ("::1", false, true),
+            ("[::1]", false, true),
+            ("::1/64", false, true),
+            ("10.0.0.0/", false, false),
+            ("10.0.0.0/0", true, true),
+            ("10.0.0.0/33", false, true),
+            ("10.0.0.0/32", true, true),
+            ("10.0.0.0/abc", false, false),
+            ("10.0.0.0/8x", true, true),
+            ("10.0.0.0/-1", false, false),
+            (" 10.0.0.1", false, false),
+            ("localhost", false, false),
+            ("*", false, false),
+            ("lo", false, false),
+            ("::ffff:1.2.3.4", true, true),
+            ("fe80::1%lo", false, true),
+            ("1.2.3", true, true),
+            ("0x7f.1", true, true),
+            ("10.0.0.0/ 8", true, true),
+            ("10.0.0.0//8", false, false),
+            ("10.1/8", true, true),
+        ];
+        for (text, v4, v6) in cases {
+            for (ipv6, ok) in [(false, v4), (true, v6)] {
+                let mut o = Options::with_context(SocketType::Router, true, ipv6);
+                let r = o.set(ZMQ_TCP_ACCEPT_FILTER, Some(text.as_bytes()));
+                assert_eq!(r.is_ok(), ok, "{text:?} ipv6={ipv6}");
+            }
+        }
+        let mut o = Options::new(SocketType::Router);
+        o.set(ZMQ_TCP_ACCEPT_FILTER, Some(b"10.1.0.0/16\0junk"))
+            .unwrap();
+        o.set(ZMQ_TCP_ACCEPT_FILTER, Some(b"0x7f.1")).unwrap();
+        assert_eq!(
+            o.tcp_accept_filters,
+            [
+                TcpFilter {
+                    network: "10.1.0.0".parse().unwrap(),
+                    prefix: 16
+                },
+                TcpFilter {
+                    network: "127.0.0.1".parse().unwrap(),
+                    prefix: 32
+                }
+            ]
+        );
+        let f = o.tcp_accept_filters[0];
+        assert!(f.matches("10.1.200.3".parse().unwrap()));
+        assert!(!f.matches("10.2.0.1".parse().unwrap()));
+        assert!(!f.matches("::ffff:10.1.0.1".parse().unwrap()));
+        assert_eq!(o.set(ZMQ_TCP_ACCEPT_FILTER, Some(b"")), Err(Error::Inval));
+        assert_eq!(
+            o.set(ZMQ_TCP_ACCEPT_FILTER, Some(b"\0ab")),
+            Err(Error::Inval)
+        );
+        assert_eq!(
+            o.set(ZMQ_TCP_ACCEPT_FILTER, Some(&[b'1'; 256])),
+            Err(Error::Inval)
+        );
+        o.set(ZMQ_TCP_ACCEPT_FILTER, None).unwrap();
+        assert!(o.tcp_accept_filters.is_empty());
+        let mapped = TcpFilter::parse(b"10.0.0.0/33", true).unwrap();
+        assert_eq!(mapped.network, "::ffff:10.0.0.0".parse::<IpAddr>().unwrap());
+        assert!(mapped.matches("::ffff:10.0.0.0".parse().unwrap()));
+        let everyone = TcpFilter::parse(b"1.2.3.4/0", false).unwrap();
+        assert!(everyone.matches("9.9.9.9".parse().unwrap()));
+        assert_eq!(inet_aton_exact("256.1.1.1"), None);
+        assert_eq!(inet_aton_exact("1.2.65536"), None);
+        assert_eq!(
+            inet_aton_exact("1.2.65535"),
+            Some(Ipv4Addr::new(1, 2, 255, 255))
+        );
+        assert_eq!(inet_aton_exact("4294967295"), Some(Ipv4Addr::BROADCAST));
+        assert_eq!(
+            inet_aton_exact("010.0x10.0.1"),
+            Some(Ipv4Addr::new(8, 16, 0, 1))
+        );
+        assert_eq!(inet_aton_exact("1.2.3.4.5"), None);
+        assert_eq!(inet_aton_exact("08.1.1.1"), None);
+    }
+
+    /// The mechanism follows the last security option set (sequence checked against
+    /// libzmq 4.3.4).
+    #[test]
+    fn mechanism_side_effects() {
+        let key = "0123456789012345678901234567890123456789".as_bytes();
+        let mut o = Options::new(SocketType::Dealer);
+        o.set(ZMQ_PLAIN_USERNAME, Some(b"a")).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_PLAIN);
+        o.set(ZMQ_PLAIN_USERNAME, None).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_NULL);
+        assert_eq!(get_value(&o, ZMQ_PLAIN_USERNAME, 10).unwrap(), b"a\0");
+        set_int(&mut o, ZMQ_PLAIN_SERVER, 1).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_PLAIN);
+        assert_eq!(get_int(&o, ZMQ_PLAIN_SERVER), 1);
+        set_int(&mut o, ZMQ_CURVE_SERVER, 1).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_CURVE);
+        assert_eq!(get_int(&o, ZMQ_PLAIN_SERVER), 0);
+        assert_eq!(get_int(&o, ZMQ_CURVE_SERVER), 1);
+        o.set(ZMQ_PLAIN_PASSWORD, Some(b"a")).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_PLAIN);
+        assert_eq!(get_int(&o, ZMQ_CURVE_SERVER), 0);
+        assert_eq!(get_int(&o, ZMQ_PLAIN_SERVER), 0);
+        set_int(&mut o, ZMQ_CURVE_SERVER, 1).unwrap();
+        o.set(ZMQ_CURVE_PUBLICKEY, Some(key)).unwrap();
+        assert_eq!(get_int(&o, ZMQ_CURVE_SERVER), 1);
+        o.set(ZMQ_CURVE_SERVERKEY, Some(key)).unwrap();
+        assert_eq!(get_int(&o, ZMQ_CURVE_SERVER), 0);
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_CURVE);
+        set_int(&mut o, ZMQ_PLAIN_SERVER, 1).unwrap();
+        set_int(&mut o, ZMQ_CURVE_SERVER, 0).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_NULL);
+        assert_eq!(get_int(&o, ZMQ_PLAIN_SERVER), 0);
+        set_int(&mut o, ZMQ_CURVE_SERVER, 1).unwrap();
+        o.set(ZMQ_PLAIN_PASSWORD, None).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_NULL);
+        assert_eq!(get_int(&o, ZMQ_CURVE_SERVER), 0);
+        set_int(&mut o, ZMQ_PLAIN_SERVER, 1).unwrap();
+        o.set(ZMQ_CURVE_SECRETKEY, Some(key)).unwrap();
+        assert_eq!(get_int(&o, ZMQ_MECHANISM), ZMQ_CURVE);
+        assert_eq!(get_int(&o, ZMQ_CURVE_SERVER), 1);
+        assert_eq!(get_int(&o, ZMQ_PLAIN_SERVER), 0);
+        assert_eq!(o.set(ZMQ_PLAIN_USERNAME, Some(b"")), Err(Error::Inval));
+        assert_eq!(
+            o.set(ZMQ_PLAIN_USERNAME, Some(&[b'u'; 256])),
+            Err(Error::Inval)
+        );
+    }
+
+    #[test]
+    fn curve_keys() {
+        let binary: [u8; 32] = std::array::from_fn(|i| i as u8 + 1);
+        let text = z85::encode_key(&binary);
+        let mut o = Options::new(SocketType::Dealer);
+        o.set(ZMQ_CURVE_PUBLICKEY, Some(&binary)).unwrap();
+        assert_eq!(get_value(&o, ZMQ_CURVE_PUBLICKEY, 32).unwrap(), binary);
+        let mut z = text.clone().into_bytes();
+        z.push(0);
+        assert_eq!(get_value(&o, ZMQ_CURVE_PUBLICKEY, 41).unwrap(), z);
+        for len in [0, 31, 33, 40, 42] {
+            assert_eq!(o.get(ZMQ_CURVE_PUBLICKEY, len), Err(Error::Inval), "{len}");
+        }
+        let mut o = Options::new(SocketType::Dealer);
+        o.set(ZMQ_CURVE_SECRETKEY, Some(text.as_bytes())).unwrap();
+        assert_eq!(o.curve_secret_key, binary);
+        o.set(ZMQ_CURVE_SERVERKEY, Some(&z)).unwrap();
+        assert_eq!(o.curve_server_key, binary);
+        // Bad digits, junk in place of the NUL, wrong lengths, an empty C string.
+        let mut bad = text.clone().into_bytes();
+        bad[0] = b'~';
+        assert_eq!(o.set(ZMQ_CURVE_PUBLICKEY, Some(&bad)), Err(Error::Inval));
+        let mut junk = z.clone();
+        junk[40] = b'x';
+        assert_eq!(o.set(ZMQ_CURVE_PUBLICKEY, Some(&junk)), Err(Error::Inval));
+        assert_eq!(
+            o.set(ZMQ_CURVE_PUBLICKEY, Some(&binary[..31])),
+            Err(Error::Inval)
+        );
+        assert_eq!(o.set(ZMQ_CURVE_PUBLICKEY, None), Err(Error::Inval));
+        let mut empty = z.clone();
+        empty[0] = 0;
+        assert_eq!(o.set(ZMQ_CURVE_PUBLICKEY, Some(&empty)), Err(Error::Inval));
+        // A NUL after five characters: libzmq decodes them and keeps the rest of the key.
+        let mut short = z.clone();
+        short[5] = 0;
+        let mut o = Options::new(SocketType::Dealer);
+        o.set(ZMQ_CURVE_PUBLICKEY, Some(&short)).unwrap();
+        assert_eq!(o.curve_public_key[..4], binary[..4]);
+        assert_eq!(o.curve_public_key[4..], [0; 28]);
+    }
+
+    #[test]
+    fn socket_type_options() {
+        // REP takes ROUTER's options, PUB takes XPUB's, REQ takes DEALER's (libzmq's class
+        // hierarchy); SUB and STREAM take none of them.
+        for (id, yes, no) in [
+            (
+                ZMQ_ROUTER_MANDATORY,
+                &[ZMQ_ROUTER, ZMQ_REP][..],
+                &[ZMQ_STREAM, ZMQ_SERVER][..],
+            ),
+            (
+                ZMQ_PROBE_ROUTER,
+                &[ZMQ_REQ, ZMQ_REP, ZMQ_DEALER, ZMQ_ROUTER],
+                &[ZMQ_PEER],
+            ),
+            (
+                ZMQ_XPUB_VERBOSE,
+                &[ZMQ_PUB, ZMQ_XPUB],
+                &[ZMQ_SUB, ZMQ_RADIO],
+            ),
+            (ZMQ_XPUB_NODROP, &[ZMQ_PUB, ZMQ_XPUB, ZMQ_RADIO], &[ZMQ_SUB]),
+            (
+                ZMQ_ONLY_FIRST_SUBSCRIBE,
+                &[ZMQ_PUB, ZMQ_XPUB, ZMQ_XSUB],
+                &[ZMQ_SUB],
+            ),
+            (ZMQ_STREAM_NOTIFY, &[ZMQ_STREAM], &[ZMQ_ROUTER]),
+            (ZMQ_ROUTER_NOTIFY, &[ZMQ_ROUTER, ZMQ_REP], &[ZMQ_STREAM]),
+            (
+                ZMQ_XSUB_VERBOSE_UNSUBSCRIBE,
+                &[ZMQ_XSUB],
+                &[ZMQ_SUB, ZMQ_XPUB],
+            ),
+        ] {
+            for &t in yes {
+                let mut o = Options::new(ty(t));
+                assert_eq!(set_int(&mut o, id, 1), Ok(Applied::Stored), "{id} {t}");
+                assert_eq!(set_int(&mut o, id, -1), Err(Error::Inval), "{id} {t}");
+                assert_eq!(o.get(id, 4).is_ok(), id == ZMQ_ROUTER_NOTIFY, "{id} {t}");
+            }
+            for &t in no {
+                let mut o = Options::new(ty(t));
+                assert_eq!(set_int(&mut o, id, 1), Err(Error::Inval), "{id} {t}");
+            }
+        }
+        let mut o = Options::new(SocketType::Router);
+        assert_eq!(o.set(ZMQ_CONNECT_ROUTING_ID, None), Err(Error::Inval));
+        assert_eq!(o.set(ZMQ_CONNECT_ROUTING_ID, Some(b"")), Err(Error::Inval));
+        o.set(ZMQ_CONNECT_ROUTING_ID, Some(&[7; 300])).unwrap();
+        assert_eq!(o.connect_routing_id.len(), 300);
+        set_int(&mut o, ZMQ_ROUTER_RAW, 1).unwrap();
+        set_int(&mut o, ZMQ_ROUTER_RAW, 0).unwrap();
+        assert!(o.router_raw);
+        assert_eq!(set_int(&mut o, ZMQ_ROUTER_NOTIFY, 4), Err(Error::Inval));
+        set_int(&mut o, ZMQ_ROUTER_NOTIFY, 3).unwrap();
+        assert_eq!(get_int(&o, ZMQ_ROUTER_NOTIFY), 3);
+        let mut o = Options::new(SocketType::Stream);
+        assert_eq!(set_int(&mut o, ZMQ_STREAM_NOTIFY, 2), Err(Error::Inval));
+        set_int(&mut o, ZMQ_STREAM_NOTIFY, 0).unwrap();
+        assert!(!o.stream_notify);
+        let mut o = Options::new(SocketType::XPub);
+        set_int(&mut o, ZMQ_XPUB_VERBOSER, 1).unwrap();
+        assert!(o.xpub_verbose_subs && o.xpub_verbose_unsubs);
+        set_int(&mut o, ZMQ_XPUB_VERBOSE, 1).unwrap();
+        assert!(o.xpub_verbose_subs && !o.xpub_verbose_unsubs);
+        o.set(ZMQ_XPUB_WELCOME_MSG, Some(b"hi")).unwrap();
+        assert_eq!(o.xpub_welcome_msg, b"hi");
+        o.set(ZMQ_XPUB_WELCOME_MSG, None).unwrap();
+        assert!(o.xpub_welcome_msg.is_empty());
+    }
+
+    /// SUB takes (un)subscriptions; PUB and XPUB only in manual mode (checked against
+    /// libzmq 4.3.4); nothing else does.
+    #[test]
+    fn subscriptions() {
+        let mut o = Options::new(SocketType::Sub);
+        assert_eq!(
+            o.set(ZMQ_SUBSCRIBE, None),
+            Ok(Applied::Subscribe(Vec::new()))
+        );
+        assert_eq!(
+            o.set(ZMQ_UNSUBSCRIBE, Some(b"ab")),
+            Ok(Applied::Unsubscribe(b"ab".to_vec()))
+        );
+        for t in [ZMQ_PUB, ZMQ_XPUB] {
+            let mut o = Options::new(ty(t));
+            assert_eq!(o.set(ZMQ_SUBSCRIBE, Some(b"a")), Err(Error::Inval));
+            set_int(&mut o, ZMQ_XPUB_MANUAL, 1).unwrap();
+            assert_eq!(
+                o.set(ZMQ_SUBSCRIBE, Some(b"a")),
+                Ok(Applied::Subscribe(b"a".to_vec()))
+            );
+            assert_eq!(
+                o.set(ZMQ_UNSUBSCRIBE, None),
+                Ok(Applied::Unsubscribe(Vec::new()))
+            );
+            set_int(&mut o, ZMQ_XPUB_MANUAL, 0).unwrap();
+            assert_eq!(o.set(ZMQ_SUBSCRIBE, Some(b"a")), Err(Error::Inval));
+            set_int(&mut o, ZMQ_XPUB_MANUAL_LAST_VALUE, 1).unwrap();
+            assert!(o.xpub_manual && o.xpub_send_last_pipe);
+            assert!(o.set(ZMQ_SUBSCRIBE, Some(b"a")).is_ok());
+            set_int(&mut o, ZMQ_XPUB_MANUAL_LAST_VALUE, 0).unwrap();
+            assert_eq!(o.set(ZMQ_SUBSCRIBE, Some(b"a")), Err(Error::Inval));
+        }
+        for t in [ZMQ_XSUB, ZMQ_DISH, ZMQ_DEALER] {
+            let mut o = Options::new(ty(t));
+            assert_eq!(o.set(ZMQ_SUBSCRIBE, Some(b"a")), Err(Error::Inval), "{t}");
+        }
+        assert_eq!(
+            Options::new(SocketType::Sub).get(ZMQ_SUBSCRIBE, 256),
+            Err(Error::Inval)
+        );
+    }
+
+    #[test]
+    fn live_options() {
+        for n in 0..=20 {
+            let o = Options::new(ty(n));
+            let t = ty(n);
+            assert_eq!(o.get(ZMQ_RCVMORE, 0), Ok(Got::Live(Live::RcvMore)));
+            assert_eq!(o.get(ZMQ_EVENTS, 4), Ok(Got::Live(Live::Events)));
+            assert_eq!(
+                o.get(ZMQ_LAST_ENDPOINT, 1),
+                Ok(Got::Live(Live::LastEndpoint))
+            );
+            let fd = o.get(ZMQ_FD, 4);
+            if t.is_thread_safe() {
+                assert_eq!(fd, Err(Error::Inval));
+            } else {
+                assert_eq!(fd, Ok(Got::Live(Live::Fd)));
+            }
+            let topics = o.get(ZMQ_TOPICS_COUNT, 4);
+            if matches!(n, ZMQ_PUB | ZMQ_SUB | ZMQ_XPUB | ZMQ_XSUB) {
+                assert_eq!(topics, Ok(Got::Live(Live::TopicsCount)));
+            } else {
+                assert_eq!(topics, Err(Error::Inval));
+            }
+            let safe = get_value(&o, ZMQ_THREAD_SAFE, 16).unwrap();
+            assert_eq!(safe, int(c_int::from(t.is_thread_safe())));
+            assert_eq!(o.get(ZMQ_THREAD_SAFE, 3), Err(Error::Inval));
+        }
+        let mut o = Options::new(SocketType::Sub);
+        for id in [
+            ZMQ_RCVMORE,
+            ZMQ_FD,
+            ZMQ_EVENTS,
+            ZMQ_LAST_ENDPOINT,
+            ZMQ_THREAD_SAFE,
+            ZMQ_TOPICS_COUNT,
+        ] {
+            assert_eq!(set_int(&mut o, id, 0), Err(Error::Inval), "{id}");
+        }
+    }
+
+    /// The options a draft build of libzmq 4.3.5 adds (a stable 4.3.4 refuses them).
+    #[test]
+    fn draft_options() {
+        let mut o = Options::new(SocketType::Dealer);
+        for id in [ZMQ_IN_BATCH_SIZE, ZMQ_OUT_BATCH_SIZE] {
+            assert_eq!(set_int(&mut o, id, 0), Err(Error::Inval));
+            set_int(&mut o, id, 1).unwrap();
+            assert_eq!(get_int(&o, id), 1);
+        }
+        assert_eq!(set_int(&mut o, ZMQ_PRIORITY, -1), Err(Error::Inval));
+        set_int(&mut o, ZMQ_PRIORITY, 6).unwrap();
+        assert_eq!(get_int(&o, ZMQ_PRIORITY), 6);
+        set_int(&mut o, ZMQ_BUSY_POLL, -3).unwrap();
+        assert_eq!(get_int(&o, ZMQ_BUSY_POLL), -3);
+        for id in [ZMQ_HELLO_MSG, ZMQ_DISCONNECT_MSG, ZMQ_HICCUP_MSG] {
+            o.set(id, Some(b"msg")).unwrap();
+            o.set(id, Some(b"")).unwrap();
+            o.set(id, Some(b"again")).unwrap();
+            assert_eq!(o.get(id, 256), Err(Error::Inval));
+        }
+        assert_eq!(o.hello_msg, b"again");
+        o.set(ZMQ_HICCUP_MSG, None).unwrap();
+        assert!(o.hiccup_msg.is_empty());
+        assert_eq!(o.disconnect_msg, b"again");
+    }
+
+    #[test]
+    fn unsupported_features_are_refused() {
+        for s in table()
+            .iter()
+            .filter(|s| matches!(s.value, Value::Unsupported))
+        {
+            for n in 0..=20 {
+                let mut o = Options::new(ty(n));
+                assert_eq!(set_int(&mut o, s.id, 1), Err(Error::Inval), "{}", s.name);
+                assert_eq!(o.set(s.id, Some(b"text")), Err(Error::Inval), "{}", s.name);
+                assert_eq!(o.get(s.id, 4), Err(Error::Inval), "{}", s.name);
+                assert_eq!(o.get(s.id, 256), Err(Error::Inval), "{}", s.name);
+            }
+        }
+        for id in GSSAPI {
+            assert!(matches!(spec(id).unwrap().value, Value::Unsupported));
+        }
+    }
+
+    #[test]
+    fn strtol_like_libzmq() {
+        assert_eq!(strtol("8x"), 8);
+        assert_eq!(strtol(" \t+12"), 12);
+        assert_eq!(strtol("-3"), -3);
+        assert_eq!(strtol("abc"), 0);
+        assert_eq!(strtol("99999999999999999999999"), i64::MAX);
+    }
+}
