@@ -94,8 +94,11 @@ pub extern "C" fn zmq_atomic_counter_new() -> *mut c_void {
 /// `counter_` must be NULL or a live counter handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_atomic_counter_set(counter_: *mut c_void, value: c_int) {
-    // SAFETY: forwarded caller contract.
-    ffi_boundary(|| Ok(unsafe { counter(counter_) }?.set(value)))
+    ffi_boundary(|| {
+        // SAFETY: forwarded caller contract.
+        unsafe { counter(counter_) }?.set(value);
+        Ok(())
+    })
 }
 
 /// Adds 1; returns the old value.
@@ -185,7 +188,10 @@ pub unsafe extern "C" fn zmq_stopwatch_stop(watch: *mut c_void) -> c_ulong {
 /// Sleeps `seconds`.
 #[unsafe(no_mangle)]
 pub extern "C" fn zmq_sleep(seconds: c_int) {
-    ffi_boundary(|| Ok(util::sleep_seconds(seconds)))
+    ffi_boundary(|| {
+        util::sleep_seconds(seconds);
+        Ok(())
+    })
 }
 
 /// `zmq_thread_fn`.
@@ -316,8 +322,8 @@ pub unsafe extern "C" fn zmq_timers_add(
 /// `timers_` must be NULL or a timer set handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_timers_cancel(timers_: *mut c_void, timer_id: c_int) -> c_int {
-    // SAFETY: forwarded caller contract.
     ffi_boundary(|| {
+        // SAFETY: forwarded caller contract.
         unsafe { timers(timers_) }?
             .lock()
             .cancel(timer_id)
