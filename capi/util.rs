@@ -395,3 +395,68 @@ pub unsafe extern "C" fn zmq_timers_execute(timers_: *mut c_void) -> c_int {
         Ok(0)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errno_is(code: c_int) -> bool {
+        errno::get_raw() == code
+    }
+
+    #[test]
+    fn bad_handles_are_efault_where_libzmq_would_crash() {
+        let null = std::ptr::null_mut();
+        // SAFETY: NULL and live handles only.
+        unsafe {
+            assert_eq!(zmq_has(std::ptr::null()), 0);
+            assert_eq!(zmq_atomic_counter_inc(null), -1);
+            assert!(errno_is(libc::EFAULT));
+            assert_eq!(zmq_atomic_counter_value(null), -1);
+            errno::set_raw(0);
+            zmq_atomic_counter_set(null, 1);
+            assert!(errno_is(libc::EFAULT));
+            zmq_atomic_counter_destroy(std::ptr::null_mut());
+            assert!(errno_is(libc::EFAULT));
+            assert_eq!(zmq_stopwatch_intermediate(null), 0);
+            assert!(errno_is(libc::EFAULT));
+            assert_eq!(zmq_stopwatch_stop(null), 0);
+            assert!(zmq_threadstart(None, null).is_null());
+            assert!(errno_is(libc::EFAULT));
+            errno::set_raw(0);
+            zmq_threadclose(null);
+            assert!(errno_is(libc::EFAULT));
+            assert_eq!(zmq_timers_destroy(std::ptr::null_mut()), -1);
+            assert!(errno_is(libc::EFAULT));
+
+            // A handle of one kind is refused by the functions of another.
+            let mut watch = zmq_stopwatch_start();
+            assert_eq!(zmq_atomic_counter_value(watch), -1);
+            assert!(errno_is(libc::EFAULT));
+            assert_eq!(zmq_timers_destroy(&mut watch), -1);
+            assert!(!watch.is_null());
+            zmq_stopwatch_stop(watch);
+        }
+    }
+
+    #[test]
+    fn timers_through_the_c_api() {
+        unsafe extern "C" fn count(_id: c_int, arg: *mut c_void) {
+            // SAFETY: the test registers a pointer to a live c_int.
+            unsafe { *arg.cast::<c_int>() += 1 };
+        }
+        let mut n: c_int = 0;
+        let arg = (&raw mut n).cast::<c_void>();
+        // SAFETY: a live timer set and a handler that takes `arg`.
+        unsafe {
+            let mut t = zmq_timers_new();
+            assert_eq!(zmq_timers_add(t, 0, Some(count), arg), 1);
+            assert_eq!(zmq_timers_timeout(t), 0);
+            assert_eq!(zmq_timers_execute(t), 0);
+            assert_eq!(zmq_timers_execute(t), 0);
+            assert_eq!(n, 2);
+            assert_eq!(zmq_timers_destroy(&mut t), 0);
+            assert!(t.is_null());
+        }
+    }
+}
