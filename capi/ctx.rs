@@ -91,11 +91,10 @@ pub unsafe extern "C" fn zmq_ctx_shutdown(ctx: *mut c_void) -> c_int {
 /// `ctx` is NULL or a live context handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_ctx_set(ctx: *mut c_void, option: c_int, optval: c_int) -> c_int {
-    // SAFETY: the caller's contract.
     ffi_boundary(|| {
-        unsafe { ctx_from_ptr(ctx) }?
-            .set_int(option, optval)
-            .map(|()| 0)
+        // SAFETY: the caller's contract.
+        let ctx = unsafe { ctx_from_ptr(ctx) }?;
+        ctx.set_int(option, optval).map(|()| 0)
     })
 }
 
