@@ -1,7 +1,14 @@
 /* compat: both (zmq_poll over raw file descriptors) */
 #include "testutil.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+
+static void on_child (int sig)
+{
+    (void) sig;
+}
 
 static long elapsed_ms (const struct timespec *start)
 {
@@ -70,9 +77,41 @@ static void test_pipe (void)
     TEST_ASSERT_EQ (0, bad[1].revents);
 }
 
+/* A signal ends a wait with EINTR: a child exits after 50 ms, and its SIGCHLD
+   (caught without SA_RESTART) interrupts an infinite poll. */
+static void test_eintr (void)
+{
+    int p[2];
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = on_child;
+    TEST_ASSERT_SUCCESS (sigaction (SIGCHLD, &sa, NULL));
+    TEST_ASSERT_SUCCESS (pipe (p));
+    zmq_pollitem_t item = {NULL, p[0], ZMQ_POLLIN, 0};
+    pid_t child = fork ();
+    TEST_ASSERT (child >= 0);
+    if (child == 0) {
+        usleep (50 * 1000);
+        _exit (0);
+    }
+    TEST_ASSERT_FAILURE (zmq_poll (&item, 1, -1), EINTR);
+    child = fork ();
+    TEST_ASSERT (child >= 0);
+    if (child == 0) {
+        usleep (50 * 1000);
+        _exit (0);
+    }
+    TEST_ASSERT_FAILURE (zmq_poll (NULL, 0, 10000), EINTR);
+    while (waitpid (-1, NULL, 0) > 0)
+        ;
+    close (p[0]);
+    close (p[1]);
+}
+
 int main (void)
 {
     test_arguments ();
     test_pipe ();
+    test_eintr ();
     return 0;
 }
