@@ -1,1 +1,390 @@
-//! (being written)
+//! Polling: `zmq_poll`, draft `zmq_ppoll`, and the draft `zmq_poller_*` set (libzmq's
+//! `zmq.cpp` and `socket_poller.cpp`).
+//!
+//! `zmq_poll` and `zmq_ppoll` work today for items that are raw file descriptors
+//! (`socket == NULL`), through poll(2)/ppoll(2), with libzmq's answers: `EINVAL` for a
+//! negative count, a plain sleep for a count of 0, `EFAULT` for NULL items, `EINTR` on a
+//! signal, and `ZMQ_POLLERR` in `revents` for any condition other than in/out/pri (hang-up,
+//! error, a closed fd). Items holding a socket give `ENOTSUP` until the socket engine lands,
+//! and so does every `zmq_poller_*` call that gets a non-NULL poller (NULL gives `EFAULT`, as
+//! libzmq). When sockets arrive, the fd polling moves into the core next to the socket part.
+
+use std::ffi::{c_int, c_long, c_short, c_void};
+use std::time::{Duration, Instant};
+
+use crate::capi::boundary::ffi_boundary;
+use crate::consts::{ZMQ_POLLERR, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_POLLPRI};
+use crate::error::Error;
+
+/// `zmq_pollitem_t`: a socket or, when `socket` is NULL, a file descriptor to poll.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct zmq_pollitem_t {
+    /// The socket, or NULL to poll `fd`.
+    pub socket: *mut c_void,
+    /// The file descriptor (`zmq_fd_t`), used when `socket` is NULL.
+    pub fd: c_int,
+    /// The `ZMQ_POLL*` events asked for.
+    pub events: c_short,
+    /// The `ZMQ_POLL*` events that occurred.
+    pub revents: c_short,
+}
+
+/// Draft `zmq_poller_event_t`: one event returned by `zmq_poller_wait(_all)`.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct zmq_poller_event_t {
+    /// The socket the event is for, or NULL for an fd.
+    pub socket: *mut c_void,
+    /// The file descriptor (`zmq_fd_t`) the event is for.
+    pub fd: c_int,
+    /// The user data given when the socket or fd was added.
+    pub user_data: *mut c_void,
+    /// The `ZMQ_POLL*` events that occurred.
+    pub events: c_short,
+}
+
+const _: () = assert!(std::mem::size_of::<zmq_pollitem_t>() == 16);
+const _: () = assert!(std::mem::size_of::<zmq_poller_event_t>() == 32);
+
+/// `int zmq_poll (zmq_pollitem_t *items, int nitems, long timeout)`: the number of items
+/// with events; `timeout` in ms, -1 for none.
+///
+/// # Safety
+/// `items` points to `nitems` items (or is NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+) -> c_int {
+    // SAFETY: the caller's contract.
+    ffi_boundary(|| unsafe { poll_items(items, nitems, timeout, None) })
+}
+
+/// Draft `int zmq_ppoll (zmq_pollitem_t *items, int nitems, long timeout,
+/// const sigset_t *sigmask)`: `zmq_poll` with `sigmask` in force while waiting.
+///
+/// # Safety
+/// As [`zmq_poll`]; `sigmask` is NULL or points to a signal set.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_ppoll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+    sigmask: *const libc::sigset_t,
+) -> c_int {
+    // SAFETY: the caller's contract; a non-NULL mask is a valid sigset_t.
+    ffi_boundary(|| unsafe { poll_items(items, nitems, timeout, sigmask.as_ref()) })
+}
+
+/// Draft `void *zmq_poller_new (void)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_new() -> *mut c_void {
+    ffi_boundary(|| Err(Error::NotSup))
+}
+
+/// Draft `int zmq_poller_destroy (void **poller_p)`. Placeholder.
+///
+/// # Safety
+/// `poller_p` is NULL or points to a readable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int {
+    // SAFETY: NULL is refused; otherwise the caller promises a readable pointer.
+    ffi_boundary(|| not_yet(unsafe { poller_p.as_ref() }.map_or(std::ptr::null_mut(), |p| *p)))
+}
+
+/// Draft `int zmq_poller_size (void *poller)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_size(poller: *mut c_void) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_add (void *poller, void *socket, void *user_data, short events)`.
+/// Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_add(
+    poller: *mut c_void,
+    _socket: *mut c_void,
+    _user_data: *mut c_void,
+    _events: c_short,
+) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_modify (void *poller, void *socket, short events)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_modify(
+    poller: *mut c_void,
+    _socket: *mut c_void,
+    _events: c_short,
+) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_remove (void *poller, void *socket)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, _socket: *mut c_void) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_add_fd (void *poller, zmq_fd_t fd, void *user_data, short events)`.
+/// Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_add_fd(
+    poller: *mut c_void,
+    _fd: c_int,
+    _user_data: *mut c_void,
+    _events: c_short,
+) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_modify_fd (void *poller, zmq_fd_t fd, short events)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_modify_fd(
+    poller: *mut c_void,
+    _fd: c_int,
+    _events: c_short,
+) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_remove_fd (void *poller, zmq_fd_t fd)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, _fd: c_int) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_wait (void *poller, zmq_poller_event_t *event, long timeout)`.
+/// Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_wait(
+    poller: *mut c_void,
+    _event: *mut zmq_poller_event_t,
+    _timeout: c_long,
+) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_wait_all (void *poller, zmq_poller_event_t *events, int n_events,
+/// long timeout)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_wait_all(
+    poller: *mut c_void,
+    _events: *mut zmq_poller_event_t,
+    _n_events: c_int,
+    _timeout: c_long,
+) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// Draft `int zmq_poller_fd (void *poller, zmq_fd_t *fd)`. Placeholder.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, _fd: *mut c_int) -> c_int {
+    ffi_boundary(|| not_yet(poller))
+}
+
+/// The placeholder result of a poller call: `EFAULT` for NULL, else `ENOTSUP`.
+fn not_yet(poller: *mut c_void) -> Result<c_int, Error> {
+    Err(if poller.is_null() {
+        Error::Fault
+    } else {
+        Error::NotSup
+    })
+}
+
+/// `zmq_poll`/`zmq_ppoll` over raw-fd items.
+///
+/// # Safety
+/// `items` is NULL or points to `nitems` items; `sigmask`, when given, is a valid set.
+unsafe fn poll_items(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<c_int, Error> {
+    let n = usize::try_from(nitems).map_err(|_| Error::Inval)?;
+    if n == 0 {
+        return sleep_ms(timeout);
+    }
+    if items.is_null() {
+        return Err(Error::Fault);
+    }
+    // SAFETY: non-NULL, and the caller promises `nitems` items.
+    let items = unsafe { std::slice::from_raw_parts_mut(items, n) };
+    if items.iter().any(|item| !item.socket.is_null()) {
+        return Err(Error::NotSup);
+    }
+    let mut fds: Vec<libc::pollfd> = items.iter().map(to_pollfd).collect();
+    let deadline = u64::try_from(timeout)
+        .ok()
+        .map(|ms| Instant::now() + Duration::from_millis(ms));
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let ready = wait(&mut fds, left, sigmask)?;
+        if ready > 0 || left.is_some_and(|l| l.is_zero()) {
+            break;
+        }
+    }
+    let mut count = 0;
+    for (item, pfd) in items.iter_mut().zip(&fds) {
+        item.revents = from_revents(pfd.revents);
+        count += c_int::from(item.revents != 0);
+    }
+    Ok(count)
+}
+
+/// One poll(2) (or ppoll(2) with a mask) over `fds`, for at most `left` (None: no limit).
+fn wait(
+    fds: &mut [libc::pollfd],
+    left: Option<Duration>,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<c_int, Error> {
+    let nfds = libc::nfds_t::try_from(fds.len()).map_err(|_| Error::Inval)?;
+    let rc = match sigmask {
+        None => {
+            // Rounded up, so a wait never ends before the deadline and spins.
+            let ms = left.map_or(-1, |l| {
+                c_int::try_from(l.as_nanos().div_ceil(1_000_000)).unwrap_or(c_int::MAX)
+            });
+            // SAFETY: `fds` is a live slice of `nfds` pollfds.
+            unsafe { libc::poll(fds.as_mut_ptr(), nfds, ms) }
+        }
+        Some(mask) => {
+            let ts = left.map(|l| libc::timespec {
+                tv_sec: libc::time_t::try_from(l.as_secs()).unwrap_or(libc::time_t::MAX),
+                tv_nsec: libc::c_long::from(l.subsec_nanos()),
+            });
+            let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
+            // SAFETY: `fds` is a live slice of `nfds` pollfds; the timespec and the mask are
+            // live or NULL.
+            unsafe { libc::ppoll(fds.as_mut_ptr(), nfds, ts_ptr, mask) }
+        }
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(rc)
+}
+
+/// libzmq's `usleep (timeout * 1000)` for an empty item list: the product is truncated to
+/// `useconds_t`, so -1 sleeps about 71 minutes; a signal ends it with `EINTR`.
+fn sleep_ms(timeout: c_long) -> Result<c_int, Error> {
+    if timeout == 0 {
+        return Ok(0);
+    }
+    // Truncation is the point: it reproduces C's conversion to useconds_t.
+    let us = timeout.wrapping_mul(1000) as libc::useconds_t;
+    // SAFETY: usleep has no pointer arguments.
+    if unsafe { libc::usleep(us) } < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(0)
+}
+
+/// The pollfd for a raw-fd item: only in/out/pri are asked for.
+fn to_pollfd(item: &zmq_pollitem_t) -> libc::pollfd {
+    let mut events = 0;
+    for (zmq, sys) in [
+        (ZMQ_POLLIN, libc::POLLIN),
+        (ZMQ_POLLOUT, libc::POLLOUT),
+        (ZMQ_POLLPRI, libc::POLLPRI),
+    ] {
+        if c_int::from(item.events) & zmq != 0 {
+            events |= sys;
+        }
+    }
+    libc::pollfd {
+        fd: item.fd,
+        events,
+        revents: 0,
+    }
+}
+
+/// The `ZMQ_POLL*` bits for poll(2)'s `revents`: anything beyond in/out/pri is an error.
+fn from_revents(revents: c_short) -> c_short {
+    let mut out = 0;
+    for (sys, zmq) in [
+        (libc::POLLIN, ZMQ_POLLIN),
+        (libc::POLLOUT, ZMQ_POLLOUT),
+        (libc::POLLPRI, ZMQ_POLLPRI),
+    ] {
+        if revents & sys != 0 {
+            out |= zmq;
+        }
+    }
+    if revents & !(libc::POLLIN | libc::POLLOUT | libc::POLLPRI) != 0 {
+        out |= ZMQ_POLLERR;
+    }
+    // Every ZMQ_POLL* bit fits a short.
+    out as c_short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capi::errno;
+
+    fn item(fd: c_int, events: c_int) -> zmq_pollitem_t {
+        zmq_pollitem_t {
+            socket: std::ptr::null_mut(),
+            fd,
+            events: events as c_short,
+            revents: 77,
+        }
+    }
+
+    #[test]
+    fn raw_fds_as_libzmq() {
+        let mut p = [0; 2];
+        // SAFETY: a two-int array for pipe; items are local arrays of the given length.
+        unsafe {
+            assert_eq!(libc::pipe(p.as_mut_ptr()), 0);
+            let mut items = [item(p[0], ZMQ_POLLIN), item(p[1], ZMQ_POLLOUT | ZMQ_POLLIN)];
+            assert_eq!(zmq_poll(items.as_mut_ptr(), 2, 0), 1);
+            assert_eq!((items[0].revents, items[1].revents), (0, 2));
+            let start = Instant::now();
+            assert_eq!(zmq_poll(items.as_mut_ptr(), 1, 30), 0);
+            assert!(start.elapsed() >= Duration::from_millis(30));
+            assert_eq!(libc::write(p[1], b"x".as_ptr().cast(), 1), 1);
+            assert_eq!(zmq_poll(items.as_mut_ptr(), 1, -1), 1);
+            assert_eq!(items[0].revents, 1);
+            libc::close(p[1]);
+            let mut one = [0u8];
+            assert_eq!(libc::read(p[0], one.as_mut_ptr().cast(), 1), 1);
+            assert_eq!(zmq_poll(items.as_mut_ptr(), 1, 0), 1);
+            assert_eq!(items[0].revents, ZMQ_POLLERR as c_short);
+            libc::close(p[0]);
+
+            assert_eq!(zmq_poll(std::ptr::null_mut(), 1, 0), -1);
+            assert_eq!(errno::get_raw(), libc::EFAULT);
+            assert_eq!(zmq_poll(std::ptr::null_mut(), -1, 0), -1);
+            assert_eq!(errno::get_raw(), libc::EINVAL);
+            assert_eq!(zmq_poll(std::ptr::null_mut(), 0, 0), 0);
+            let mut s = item(0, ZMQ_POLLIN);
+            s.socket = (&mut s as *mut zmq_pollitem_t).cast();
+            assert_eq!(zmq_poll(&mut s, 1, 0), -1);
+            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+        }
+    }
+
+    #[test]
+    fn ppoll_times_out() {
+        let mut p = [0; 2];
+        // SAFETY: a two-int array for pipe; a zeroed sigset_t is a valid empty set.
+        unsafe {
+            assert_eq!(libc::pipe(p.as_mut_ptr()), 0);
+            let mask: libc::sigset_t = std::mem::zeroed();
+            let mut items = [item(p[0], ZMQ_POLLIN)];
+            let start = Instant::now();
+            assert_eq!(zmq_ppoll(items.as_mut_ptr(), 1, 20, &mask), 0);
+            assert!(start.elapsed() >= Duration::from_millis(20));
+            assert_eq!(items[0].revents, 0);
+            libc::close(p[0]);
+            libc::close(p[1]);
+        }
+    }
+}
