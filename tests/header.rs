@@ -787,6 +787,11 @@ fn canonical_param(tokens: &[String], side: Side, fns: &FnTypedefs) -> String {
         return format!("{ret} ({stars})({args})");
     }
     let mut t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    // cbindgen leaves `Option<alias of a fn pointer>` as it is; it is that nullable pointer.
+    if side == Side::Generated && t.len() >= 4 && t[0] == "Option" && t[1] == "<" {
+        let close = t.iter().rposition(|x| *x == ">").unwrap();
+        t = [&t[2..close], &t[close + 1..]].concat();
+    }
     if t.len() >= 2 {
         let last = *t.last().unwrap();
         let is_ident = last.chars().all(|c| c.is_alphanumeric() || c == '_');
