@@ -168,9 +168,7 @@ fn defined_macros(header: Header, draft: bool, source: &str) -> BTreeMap<String,
     let mut macros = BTreeMap::new();
     for line in run(&mut cmd).lines() {
         let rest = line.strip_prefix("#define ").unwrap();
-        let name_end = rest
-            .find(|c: char| c == ' ' || c == '(')
-            .unwrap_or(rest.len());
+        let name_end = rest.find([' ', '(']).unwrap_or(rest.len());
         let name = rest[..name_end].to_string();
         let mut tail = &rest[name_end..];
         let mut params = None;
