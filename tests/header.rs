@@ -1104,3 +1104,15 @@ fn every_header_function_is_exported() {
         draft_missing.join(" ")
     );
 }
+
+#[test]
+fn deprecated_zmq_utils_h_still_builds() {
+    // Old programs include it before or after zmq.h; it must not break a -Werror build.
+    let src = "#include <zmq_utils.h>\n#include <zmq.h>\n#include <zmq_utils.h>\n\
+               int main (void)\n{\n    return ZMQ_VERSION == 40305 ? 0 : 1;\n}\n";
+    for c in compilers() {
+        for flags in [&[][..], &[DRAFT_DEFINE][..]] {
+            assert_eq!(compile_and_run(c, Header::Ours, flags, src), "", "{}", c.cc);
+        }
+    }
+}
