@@ -21,11 +21,14 @@ macro_rules! constants {
 constants! {
     /// The constants `zmq.h` defines in every build.
     STABLE {
-        // Version
-        ZMQ_VERSION_MINOR = 3;
+        // Version (ZMQ_VERSION is ZMQ_MAKE_VERSION(major, minor, patch))
         ZMQ_VERSION_MAJOR = 4;
+        ZMQ_VERSION_MINOR = 3;
         ZMQ_VERSION_PATCH = 5;
-        // Error numbers
+        ZMQ_VERSION = ZMQ_VERSION_MAJOR * 10000 + ZMQ_VERSION_MINOR * 100 + ZMQ_VERSION_PATCH;
+        // Header feature macros
+        ZMQ_DEFINED_STDINT = 1;
+        // Error numbers (the POSIX fallbacks of zmq.h are not here: Linux has them all)
         ZMQ_HAUSNUMERO = 156384712;
         EFSM = 156384763;
         ENOCOMPATPROTO = 156384764;
@@ -46,7 +49,7 @@ constants! {
         ZMQ_THREAD_AFFINITY_CPU_REMOVE = 8;
         ZMQ_THREAD_NAME_PREFIX = 9;
         ZMQ_MAX_SOCKETS_DFLT = 1023;
-        // Socket types
+        // Socket types (ZMQ_XREQ and ZMQ_XREP are the old names of DEALER and ROUTER)
         ZMQ_PAIR = 0;
         ZMQ_PUB = 1;
         ZMQ_SUB = 2;
@@ -61,11 +64,11 @@ constants! {
         ZMQ_XPUB = 9;
         ZMQ_XSUB = 10;
         ZMQ_STREAM = 11;
-        // Message properties
+        // Message properties (ZMQ_SRCFD is deprecated)
         ZMQ_MORE = 1;
         ZMQ_SRCFD = 2;
         ZMQ_SHARED = 3;
-        // Send/recv flags
+        // Send/recv flags (ZMQ_NOBLOCK is the old name of ZMQ_DONTWAIT)
         ZMQ_DONTWAIT = 1;
         ZMQ_NOBLOCK = 1;
         ZMQ_SNDMORE = 2;
@@ -80,12 +83,11 @@ constants! {
         ZMQ_GSSAPI_NT_HOSTBASED = 0;
         ZMQ_GSSAPI_NT_USER_NAME = 1;
         ZMQ_GSSAPI_NT_KRB5_PRINCIPAL = 2;
-        // Monitor events
+        // Monitor events (bits of zmq_socket_monitor's mask)
         ZMQ_EVENT_CONNECTED = 1;
         ZMQ_EVENT_CONNECT_DELAYED = 2;
         ZMQ_EVENT_CONNECT_RETRIED = 4;
         ZMQ_EVENT_LISTENING = 8;
-        ZMQ_EVENTS = 15;
         ZMQ_EVENT_BIND_FAILED = 16;
         ZMQ_EVENT_ACCEPTED = 32;
         ZMQ_EVENT_ACCEPT_FAILED = 64;
@@ -98,7 +100,7 @@ constants! {
         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL = 8192;
         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH = 16384;
         ZMQ_EVENT_ALL = 65535;
-        // Protocol error codes
+        // Protocol error codes (the value of ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED = 268435456;
         ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND = 268435457;
         ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE = 268435458;
@@ -132,7 +134,7 @@ constants! {
         ZMQ_QUEUE = 3;
         // Capabilities
         ZMQ_HAS_CAPABILITIES = 1;
-        // Socket options
+        // Socket options, with the deprecated ones and the old names of current ones
         ZMQ_AFFINITY = 4;
         ZMQ_IDENTITY = 5;
         ZMQ_ROUTING_ID = 5;
@@ -144,6 +146,7 @@ constants! {
         ZMQ_RCVBUF = 12;
         ZMQ_RCVMORE = 13;
         ZMQ_FD = 14;
+        ZMQ_EVENTS = 15;
         ZMQ_TYPE = 16;
         ZMQ_LINGER = 17;
         ZMQ_RECONNECT_IVL = 18;
@@ -236,26 +239,26 @@ constants! {
         ZMQ_DGRAM = 18;
         ZMQ_PEER = 19;
         ZMQ_CHANNEL = 20;
-        // Reconnect-stop flags
+        // ZMQ_RECONNECT_STOP flags (AFTER_DISCONNECT was 3 in 4.3.4, 4 since 4.3.5)
         ZMQ_RECONNECT_STOP_CONN_REFUSED = 1;
         ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED = 2;
         ZMQ_RECONNECT_STOP_AFTER_DISCONNECT = 4;
-        // STREAM/ROUTER notify flags
+        // ZMQ_ROUTER_NOTIFY flags
         ZMQ_NOTIFY_CONNECT = 1;
         ZMQ_NOTIFY_DISCONNECT = 2;
-        // NORM modes
+        // ZMQ_NORM_MODE values
         ZMQ_NORM_FIXED = 0;
         ZMQ_NORM_CC = 1;
         ZMQ_NORM_CCL = 2;
         ZMQ_NORM_CCE = 3;
         ZMQ_NORM_CCE_ECNONLY = 4;
-        // Monitor events
+        // Monitor event versions and events
         ZMQ_CURRENT_EVENT_VERSION = 1;
         ZMQ_CURRENT_EVENT_VERSION_DRAFT = 2;
         ZMQ_EVENT_ALL_V1 = 65535;
         ZMQ_EVENT_PIPES_STATS = 65536;
         ZMQ_EVENT_ALL_V2 = 131071;
-        // Socket options
+        // Socket options (some draft numbers work in every build: see api.md)
         ZMQ_ZAP_ENFORCE_DOMAIN = 93;
         ZMQ_LOOPBACK_FASTPATH = 94;
         ZMQ_METADATA = 95;
