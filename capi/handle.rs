@@ -14,6 +14,7 @@ use crate::msg::{self, Msg};
 /// Tag of a live context handle (libzmq uses the same value).
 pub(crate) const CTX_TAG: u32 = 0xabad_cafe;
 /// Tag of a live socket handle (libzmq uses the same value).
+#[allow(dead_code)] // the socket engine (issue 3) hands out socket handles
 pub(crate) const SOCKET_TAG: u32 = 0xbadd_ecaf;
 /// Tag written into a handle as it is freed.
 const DEAD_TAG: u32 = 0xdead_beef;

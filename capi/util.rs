@@ -195,11 +195,12 @@ pub extern "C" fn zmq_sleep(seconds: c_int) {
 }
 
 /// `zmq_thread_fn`.
-type ThreadFn = unsafe extern "C" fn(*mut c_void);
+#[allow(non_camel_case_types)]
+pub type zmq_thread_fn = unsafe extern "C" fn(*mut c_void);
 
 /// A C thread body and its argument, moved into the new thread.
 struct CThread {
-    f: ThreadFn,
+    f: zmq_thread_fn,
     arg: *mut c_void,
 }
 
@@ -224,7 +225,7 @@ impl CThread {
 /// Starts `func(arg)` on a new thread named "ZMQapp"; returns the handle for
 /// `zmq_threadclose`. A NULL `func` is `EFAULT` (libzmq would crash in the new thread).
 #[unsafe(no_mangle)]
-pub extern "C" fn zmq_threadstart(func: Option<ThreadFn>, arg: *mut c_void) -> *mut c_void {
+pub extern "C" fn zmq_threadstart(func: Option<zmq_thread_fn>, arg: *mut c_void) -> *mut c_void {
     ffi_boundary(|| {
         let job = CThread {
             f: func.ok_or(Error::Fault)?,

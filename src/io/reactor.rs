@@ -244,9 +244,7 @@ impl Reactor {
     /// Fires due timers; returns how long poll may sleep.
     fn fire_timers(&mut self) -> Option<Duration> {
         loop {
-            let Some(&Reverse((at, idx, id))) = self.timers.peek() else {
-                return None;
-            };
+            let &Reverse((at, idx, id)) = self.timers.peek()?;
             let now = Instant::now();
             if at > now {
                 return Some(at - now);
