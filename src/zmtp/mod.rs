@@ -73,3 +73,6 @@ impl ProtocolError {
         ProtocolError::new(consts::ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED)
     }
 }
+
+#[cfg(test)]
+mod tests;
