@@ -9,6 +9,19 @@
 //! No sockets, no threads, no clock: bytes go in through [`Connection::handle_bytes`],
 //! bytes to write come out of [`Connection::poll_transmit`], and everything else is an
 //! [`Event`]. Time is passed in as `now`. The I/O driver lives in `io/`.
+//!
+//! # Deliberate differences from libzmq
+//! Where libzmq misbehaves on peer input we do the safe thing instead:
+//! * a PING TTL is converted to milliseconds without libzmq's 16-bit overflow
+//!   (`ttl * 100` in a `uint16_t`);
+//! * a PING shorter than its TTL field is ignored (libzmq reads past the frame);
+//! * a 255-byte subscription topic toward a ZMTP 3.0 peer gets a correct long frame
+//!   (libzmq's `v2_encoder` sets LONG from the topic length, not the frame length);
+//! * when a ZAP verdict is a denial after the peer's READY, or `ZMQ_ZAP_ENFORCE_DOMAIN`
+//!   finds no handler, the connection fails at once instead of idling until the
+//!   handshake timer or the peer's close;
+//! * data frames arriving on a PUB/XPUB as one-frame `01`/`00` messages are reported as
+//!   [`Event::Subscribe`]/[`Event::Cancel`] here rather than in the socket type.
 
 #![forbid(unsafe_code)]
 
