@@ -292,3 +292,50 @@ fn our_sub_subscribes_to_a_libzmq_xpub() {
     live.conn.cancel(b"T").unwrap();
     live.finish(child);
 }
+
+#[test]
+fn socket_type_mismatch_with_libzmq() {
+    let Some(helper) = helper() else { return };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let mut child = Peer(
+        Command::new(helper)
+            .args(["connect", &endpoint, "mismatch"])
+            .spawn()
+            .unwrap(),
+    );
+    let stream = accept(&listener, &mut child);
+    let mut live = Live::new(stream, Config::new(SocketType::Req));
+    // Each side rejects the other's READY; whichever reads first closes, so we see either
+    // our own protocol error or libzmq's close (before its READY reached us).
+    let closed = loop {
+        let events = live.pump();
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::HandshakeSucceeded(_))),
+            "{events:?}"
+        );
+        if let Some(Event::Closed(r)) = events.last() {
+            break *r;
+        }
+    };
+    let ours = super::CloseReason::Protocol(super::ProtocolError::with_errno(
+        crate::consts::ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA,
+        crate::Error::Inval,
+    ));
+    assert!(
+        closed == ours || matches!(closed, super::CloseReason::Disconnected(_)),
+        "{closed:?}"
+    );
+    // No ERROR command after a socket-type mismatch, as libzmq.
+    let mut rest = Vec::new();
+    live.conn.poll_transmit(&mut rest);
+    assert!(rest.is_empty());
+    drop(live);
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "libzmq peer failed: {status}");
+    // The libzmq connecter gave up: no second connection arrives.
+    listener.set_nonblocking(true).unwrap();
+    assert!(listener.accept().is_err());
+}

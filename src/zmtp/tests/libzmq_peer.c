@@ -1,7 +1,7 @@
 /* A libzmq peer for the live ZMTP tests in libzmq.rs: runs one scripted exchange with
  * the real libzmq over TCP and exits 0 on success, 1 (with a message) on failure.
  *
- *   libzmq_peer connect <endpoint> dealer|sub
+ *   libzmq_peer connect <endpoint> dealer|sub|mismatch
  *   libzmq_peer bind dealer|xpub          (prints the bound endpoint on stdout first)
  */
 #include <stdio.h>
@@ -62,9 +62,10 @@ int main (int argc, char **argv)
     int bind = strcmp (argv[1], "bind") == 0;
     const char *kind = bind ? argv[2] : argv[3];
     void *ctx = zmq_ctx_new ();
-    int type = strcmp (kind, "dealer") == 0 ? ZMQ_DEALER
-               : strcmp (kind, "sub") == 0  ? ZMQ_SUB
-                                            : ZMQ_XPUB;
+    int mismatch = strcmp (kind, "mismatch") == 0;
+    int type = strcmp (kind, "dealer") == 0           ? ZMQ_DEALER
+               : strcmp (kind, "sub") == 0 || mismatch ? ZMQ_SUB
+                                                       : ZMQ_XPUB;
     void *s = zmq_socket (ctx, type);
     CHECK (s);
     int timeout = 5000, ivl = 50, hb_timeout = 200, linger = 1000;
@@ -90,6 +91,32 @@ int main (int argc, char **argv)
         CHECK (zmq_connect (s, argv[2]) == 0);
     }
 
+    if (mismatch) {
+        /* Our peer is a REQ: libzmq must drop the connection without a handshake
+         * event and, it being a protocol error, never reconnect. */
+        int connected = 0, disconnected = 0;
+        int rcvtimeo = 1500;
+        CHECK (zmq_setsockopt (mon, ZMQ_RCVTIMEO, &rcvtimeo, sizeof rcvtimeo) == 0);
+        zmq_msg_t m;
+        zmq_msg_init (&m);
+        while (zmq_msg_recv (&m, mon, 0) >= 0) {
+            if (zmq_msg_more (&m) && zmq_msg_size (&m) == 6) {
+                unsigned short ev;
+                memcpy (&ev, zmq_msg_data (&m), 2);
+                CHECK (ev != ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+                CHECK (ev != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+                connected += ev == ZMQ_EVENT_CONNECTED;
+                disconnected += ev == ZMQ_EVENT_DISCONNECTED;
+            }
+        }
+        zmq_msg_close (&m);
+        CHECK (connected == 1);
+        CHECK (disconnected == 1);
+        zmq_close (mon);
+        zmq_close (s);
+        zmq_ctx_term (ctx);
+        return 0;
+    }
     if (type == ZMQ_DEALER) {
         send_str (s, "hello", ZMQ_SNDMORE);
         send_str (s, "world", 0);
