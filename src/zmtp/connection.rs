@@ -507,13 +507,15 @@ impl Connection {
     }
 
     fn process_traffic(&mut self, frame: Frame, now: Instant) {
-        let frame = match self.mechanism.as_mut().map(|m| m.decode(frame.clone())) {
+        let frame = match self.mechanism.as_mut() {
             None => frame,
-            Some(Ok(f)) => f,
-            Some(Err(e)) => {
-                self.fail(e);
-                return;
-            }
+            Some(m) => match m.decode(frame) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            },
         };
         // Any frame after the handshake proves the peer alive.
         self.timers[Timer::HeartbeatTimeout as usize] = None;
@@ -586,13 +588,15 @@ impl Connection {
     /// Passes a frame through the mechanism and queues it.
     fn encode(&mut self, frame: Frame) {
         let framing = self.decoder.map_or(Framing::V2, |d| d.framing());
-        let frame = match self.mechanism.as_mut().map(|m| m.encode(frame.clone())) {
+        let frame = match self.mechanism.as_mut() {
             None => frame,
-            Some(Ok(f)) => f,
-            Some(Err(e)) => {
-                self.fail(e);
-                return;
-            }
+            Some(m) => match m.encode(frame) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            },
         };
         self.tx.push_frame(framing, &frame);
     }
