@@ -1,0 +1,656 @@
+//! The ZMTP connection state machine: greeting, mechanism handshake, traffic, heartbeats and
+//! timeouts for one peer, with no I/O. Replaces the protocol half of libzmq's
+//! `stream_engine_base.cpp` and `zmtp_engine.cpp`.
+//!
+//! # Call order
+//! The driver (the I/O engine) owns the byte stream and does, in a loop:
+//! 1. read bytes into a `BytesMut` and call [`Connection::handle_bytes`], which consumes
+//!    whole greeting pieces and frames and leaves any partial frame in the buffer;
+//! 2. drain [`Connection::poll_event`] (messages to the session, ZAP requests to the ZAP
+//!    socket, monitor events);
+//! 3. feed ZAP replies back with [`Connection::handle_zap_reply`] (or
+//!    [`Connection::handle_zap_unavailable`]);
+//! 4. queue outgoing traffic with [`Connection::send`], [`Connection::subscribe`], ...
+//! 5. write what [`Connection::poll_transmit`] yields (header and body chunks: one
+//!    `writev`);
+//! 6. arm a timer for [`Connection::poll_timeout`] and call
+//!    [`Connection::handle_timeout`] when it fires.
+//!
+//! After [`Event::Closed`] nothing more happens except that `poll_transmit` still yields
+//! bytes queued before the failure (an ERROR command); writing them is best effort.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::command::{Command, PING};
+use super::frame::{DecodeError, Decoder, Frame, Framing, TxQueue};
+use super::greeting::{GreetingExchange, PeerGreeting, ZmtpVersion};
+use super::mechanism::{Mechanism, MechanismConfig, MechanismContext, Status};
+use super::metadata::Metadata;
+use super::zap::ZapRequest;
+use super::{HandshakeFailure, ProtocolError};
+use crate::consts;
+use crate::error::Error;
+use crate::socket::kind::SocketType;
+
+/// The options of one connection (a snapshot of the socket's options).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The local socket type.
+    pub socket_type: SocketType,
+    /// `ZMQ_ROUTING_ID` (0-255 bytes).
+    pub routing_id: Bytes,
+    /// `ZMQ_MECHANISM` and its settings.
+    pub mechanism: MechanismConfig,
+    /// `ZMQ_METADATA` properties (`X-` names), in the order to send them (libzmq: sorted).
+    pub metadata: Metadata,
+    /// `ZMQ_MAXMSGSIZE`: the largest frame accepted, -1 for no limit.
+    pub max_msg_size: i64,
+    /// `ZMQ_HANDSHAKE_IVL`; zero disables the handshake timeout.
+    pub handshake_ivl: Duration,
+    /// `ZMQ_HEARTBEAT_IVL`; zero disables heartbeats.
+    pub heartbeat_ivl: Duration,
+    /// `ZMQ_HEARTBEAT_TTL` in tenths of a second, as sent in PING.
+    pub heartbeat_ttl: u16,
+    /// `ZMQ_HEARTBEAT_TIMEOUT`; `None` means the heartbeat interval (libzmq's -1).
+    pub heartbeat_timeout: Option<Duration>,
+    /// `ZMQ_ZAP_DOMAIN`.
+    pub zap_domain: Bytes,
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`.
+    pub zap_enforce_domain: bool,
+    /// The peer's address for ZAP (numeric IP for TCP).
+    pub peer_address: Bytes,
+}
+
+impl Config {
+    /// libzmq's defaults for `socket_type`.
+    pub fn new(socket_type: SocketType) -> Config {
+        Config {
+            socket_type,
+            routing_id: Bytes::new(),
+            mechanism: MechanismConfig::Null,
+            metadata: Metadata::new(),
+            max_msg_size: -1,
+            handshake_ivl: Duration::from_millis(30_000),
+            heartbeat_ivl: Duration::ZERO,
+            heartbeat_ttl: 0,
+            heartbeat_timeout: None,
+            zap_domain: Bytes::new(),
+            zap_enforce_domain: false,
+            peer_address: Bytes::new(),
+        }
+    }
+}
+
+/// What the handshake told us about the peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The protocol version in use.
+    pub version: ZmtpVersion,
+    /// The peer's socket type: its `Socket-Type` property (3.x, if sent) or its greeting
+    /// byte (2.0).
+    pub socket_type: Option<SocketType>,
+    /// The peer's routing id: its `Identity` property (3.x, if sent) or identity frame
+    /// (1.0/2.0). A ROUTER uses it when non-empty.
+    pub identity: Option<Bytes>,
+    /// The peer's handshake properties (3.x).
+    pub metadata: Metadata,
+    /// The user id from ZAP, if ZAP ran.
+    pub user_id: Option<Bytes>,
+    /// Properties from ZAP (they take precedence over `metadata` for `zmq_msg_gets`).
+    pub zap_metadata: Metadata,
+}
+
+/// Why a connection ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The peer broke the protocol or failed authentication: do not reconnect.
+    Protocol(ProtocolError),
+    /// The handshake or a heartbeat timed out: a connecting socket reconnects.
+    Timeout,
+    /// The driver reported an I/O error or end of stream: a connecting socket reconnects.
+    Disconnected(Error),
+}
+
+/// Something the connection reports to the socket layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake is complete (`ZMQ_EVENT_HANDSHAKE_SUCCEEDED` for 3.x; libzmq raises
+    /// no monitor event for 1.0/2.0 peers, where this comes with their identity frame).
+    HandshakeSucceeded(PeerInfo),
+    /// A data frame; `more` says whether the message continues.
+    Message(Frame),
+    /// The peer subscribes to a topic (SUBSCRIBE, or a one-frame `01`+topic message to a
+    /// PUB/XPUB, or the phantom subscription for ZMTP/1.0 subscribers).
+    Subscribe(Bytes),
+    /// The peer cancels a subscription (CANCEL, or a one-frame `00`+topic message).
+    Cancel(Bytes),
+    /// A DISH joins a group.
+    Join(Bytes),
+    /// A DISH leaves a group.
+    Leave(Bytes),
+    /// Send this request to the ZAP handler, then call `handle_zap_reply`.
+    ZapRequest(ZapRequest),
+    /// A monitor event for a failed handshake (only where libzmq raises one).
+    HandshakeFailed(HandshakeFailure),
+    /// The connection is over; always the last event.
+    Closed(CloseReason),
+}
+
+/// One ZMTP connection, sans I/O. See the module documentation for the call order.
+#[derive(Debug)]
+pub struct Connection {
+    config: Config,
+    state: State,
+    version: Option<ZmtpVersion>,
+    peer_socket_type: Option<SocketType>,
+    decoder: Option<Decoder>,
+    mechanism: Option<Box<dyn Mechanism>>,
+    tx: TxQueue,
+    events: VecDeque<Event>,
+    timers: [Option<Instant>; 4],
+    /// The previous data frame had MORE set (we are inside a message).
+    in_message: bool,
+    /// Inject a "subscribe to everything" after a ZMTP/1.0 peer's identity.
+    phantom_subscription: bool,
+}
+
+#[derive(Debug)]
+enum State {
+    Greeting(GreetingExchange),
+    /// ZMTP 3.x: the mechanism's handshake.
+    Handshaking,
+    /// ZMTP 1.0/2.0: traffic may flow; the peer's identity frame is next.
+    ExpectIdentity,
+    Ready,
+    Closed,
+}
+
+/// The timers of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    Handshake = 0,
+    Heartbeat = 1,
+    HeartbeatTimeout = 2,
+    HeartbeatTtl = 3,
+}
+
+impl Connection {
+    /// A new connection on a freshly established stream: queues our signature and starts
+    /// the handshake timer.
+    pub fn new(config: Config, now: Instant) -> Connection {
+        let mut tx = TxQueue::new();
+        let greeting = GreetingExchange::start(
+            config.routing_id.len(),
+            config.socket_type.raw() as u8,
+            config.mechanism.greeting_field(),
+            config.mechanism.as_server(),
+            &mut tx,
+        );
+        let mut conn = Connection {
+            state: State::Greeting(greeting),
+            version: None,
+            peer_socket_type: None,
+            decoder: None,
+            mechanism: None,
+            tx,
+            events: VecDeque::new(),
+            timers: [None; 4],
+            in_message: false,
+            phantom_subscription: false,
+            config,
+        };
+        if !conn.config.handshake_ivl.is_zero() {
+            conn.set_timer(Timer::Handshake, now + conn.config.handshake_ivl);
+        }
+        conn
+    }
+
+    /// Consumes as much of `buf` as forms complete greeting pieces and frames; a partial
+    /// frame stays in `buf` for the next call. Nothing is consumed after a failure.
+    pub fn handle_bytes(&mut self, buf: &mut BytesMut, now: Instant) {
+        loop {
+            match &mut self.state {
+                State::Closed => return,
+                State::Greeting(g) => {
+                    let Some(peer) = g.handle(buf, &mut self.tx) else {
+                        return;
+                    };
+                    buf.advance(peer.consumed);
+                    self.greeting_done(peer, now);
+                }
+                State::Handshaking | State::ExpectIdentity | State::Ready => {
+                    let Some(decoder) = self.decoder else {
+                        return;
+                    };
+                    match decoder.decode(buf) {
+                        Ok(Some(frame)) => self.process_frame(frame, now),
+                        Ok(None) => return,
+                        Err(e) => {
+                            let errno = match e {
+                                DecodeError::TooLarge => Error::MsgSize,
+                                DecodeError::ZeroLength => Error::Proto,
+                            };
+                            self.fail(ProtocolError::with_errno(
+                                consts::ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+                                errno,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The ZAP handler's reply to our [`Event::ZapRequest`]: the frames of one message,
+    /// starting with the empty delimiter.
+    pub fn handle_zap_reply(&mut self, frames: &[Bytes], now: Instant) {
+        self.with_mechanism(now, |m| m.handle_zap_reply(frames));
+    }
+
+    /// No ZAP handler is bound: libzmq then continues without ZAP unless
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN` is set.
+    pub fn handle_zap_unavailable(&mut self, now: Instant) {
+        self.with_mechanism(now, |m| m.handle_zap_unavailable());
+    }
+
+    /// The driver saw an I/O error or the end of the stream.
+    pub fn handle_disconnect(&mut self, error: Error) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        if self.handshaking_for_monitor() {
+            self.events
+                .push_back(Event::HandshakeFailed(HandshakeFailure::NoDetail(error)));
+        }
+        self.close(CloseReason::Disconnected(error));
+    }
+
+    /// Fires every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for timer in [
+            Timer::Handshake,
+            Timer::HeartbeatTtl,
+            Timer::HeartbeatTimeout,
+            Timer::Heartbeat,
+        ] {
+            if matches!(self.state, State::Closed) {
+                return;
+            }
+            if self.timers[timer as usize].is_some_and(|t| t <= now) {
+                self.timers[timer as usize] = None;
+                self.timer_fired(timer, now);
+            }
+        }
+    }
+
+    /// Queues a data frame.
+    ///
+    /// # Errors
+    /// `EAGAIN` before the handshake allows traffic or after the connection closed.
+    pub fn send(&mut self, frame: Frame) -> Result<(), Error> {
+        if !self.can_send() {
+            return Err(Error::Again);
+        }
+        if frame.command && self.version < Some(ZmtpVersion::V3_0) {
+            // Commands do not exist before ZMTP 3.0; libzmq's session would drop them.
+            return Ok(());
+        }
+        self.encode(frame);
+        Ok(())
+    }
+
+    /// Queues a command (ZMTP 3.x; dropped for older peers). Use [`Connection::subscribe`]
+    /// and [`Connection::cancel`] for subscriptions so the peer's version picks the form.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_command(&mut self, command: &Command) -> Result<(), Error> {
+        self.send(Frame::command(command.encode()))
+    }
+
+    /// Subscribes to `topic`: a SUBSCRIBE command to ZMTP 3.1 peers, a one-frame
+    /// `01`+topic message to older ones.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn subscribe(&mut self, topic: &[u8]) -> Result<(), Error> {
+        self.subscription(true, topic)
+    }
+
+    /// Cancels a subscription: CANCEL to 3.1 peers, `00`+topic to older ones.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn cancel(&mut self, topic: &[u8]) -> Result<(), Error> {
+        self.subscription(false, topic)
+    }
+
+    /// Moves the bytes to write to `out`, as chunks for one gathered write.
+    pub fn poll_transmit(&mut self, out: &mut Vec<Bytes>) {
+        self.tx.drain_into(out);
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Connection::handle_timeout`] must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.iter().flatten().min().copied()
+    }
+
+    /// Whether data may be sent (the greeting and handshake allow it).
+    pub fn can_send(&self) -> bool {
+        matches!(self.state, State::Ready | State::ExpectIdentity)
+    }
+
+    /// Whether the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// The protocol version, once the greeting is complete.
+    pub fn version(&self) -> Option<ZmtpVersion> {
+        self.version
+    }
+
+    /// How many bytes the read buffer must hold to complete the next frame (0 if
+    /// unknown): a hint for sizing reads of large frames.
+    pub fn bytes_wanted(&self, buf: &[u8]) -> usize {
+        self.decoder.map_or(0, |d| d.needed(buf))
+    }
+
+    fn greeting_done(&mut self, peer: PeerGreeting, now: Instant) {
+        self.version = Some(peer.version);
+        if peer.version < ZmtpVersion::V3_0 {
+            if self.config.mechanism.zap_enabled(&self.config.zap_domain) {
+                // libzmq refuses ZMTP 1.0/2.0 peers whenever ZAP is enabled.
+                self.fail(ProtocolError::unspecified());
+                return;
+            }
+            self.peer_socket_type = peer
+                .socket_type
+                .and_then(|t| SocketType::from_raw(t.into()));
+            let framing = if peer.version == ZmtpVersion::V2_0 {
+                Framing::V2
+            } else {
+                Framing::V1
+            };
+            let identity = Frame::new(self.config.routing_id.clone());
+            if peer.unversioned {
+                // The peer read our signature as the header of a frame (long length, flags
+                // 0x7F); only the identity body is missing.
+                self.tx.push_body(&identity.data);
+                self.phantom_subscription =
+                    matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub);
+            } else {
+                self.tx.push_frame(framing, &identity);
+            }
+            self.decoder = Some(Decoder::new(framing, self.config.max_msg_size));
+            self.timers[Timer::Handshake as usize] = None;
+            self.state = State::ExpectIdentity;
+            return;
+        }
+        if peer.mechanism != self.config.mechanism.greeting_field() {
+            self.events
+                .push_back(Event::HandshakeFailed(HandshakeFailure::Protocol(
+                    consts::ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+                )));
+            self.fail(ProtocolError::new(
+                consts::ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+            ));
+            return;
+        }
+        let ctx = MechanismContext {
+            socket_type: self.config.socket_type,
+            routing_id: self.config.routing_id.clone(),
+            metadata: self.config.metadata.clone(),
+            zap_domain: self.config.zap_domain.clone(),
+            zap_enforce_domain: self.config.zap_enforce_domain,
+            peer_address: self.config.peer_address.clone(),
+        };
+        self.mechanism = Some(self.config.mechanism.build(ctx));
+        self.decoder = Some(Decoder::new(Framing::V2, self.config.max_msg_size));
+        self.state = State::Handshaking;
+        self.with_mechanism(now, |_| Ok(()));
+    }
+
+    /// Runs one mechanism input, then its outputs: commands to send, a ZAP request,
+    /// monitor events, and the status check (ready → traffic, error → close).
+    fn with_mechanism(
+        &mut self,
+        now: Instant,
+        input: impl FnOnce(&mut dyn Mechanism) -> Result<(), ProtocolError>,
+    ) {
+        if !matches!(self.state, State::Handshaking) {
+            return;
+        }
+        let Some(mech) = self.mechanism.as_mut() else {
+            return;
+        };
+        let result = input(mech.as_mut());
+        while let Some(e) = mech.poll_event() {
+            self.events.push_back(Event::HandshakeFailed(e));
+        }
+        if let Err(e) = result {
+            self.fail(e);
+            return;
+        }
+        while let Some(body) = mech.next_handshake_command() {
+            self.tx.push_frame(Framing::V2, &Frame::command(body));
+        }
+        if let Some(req) = mech.zap_request() {
+            self.events.push_back(Event::ZapRequest(req));
+        }
+        while let Some(e) = mech.poll_event() {
+            self.events.push_back(Event::HandshakeFailed(e));
+        }
+        match mech.status() {
+            Status::Handshaking => {}
+            Status::Error => self.fail(ProtocolError::unspecified()),
+            Status::Ready => self.mechanism_ready(now),
+        }
+    }
+
+    fn mechanism_ready(&mut self, now: Instant) {
+        let Some(mech) = self.mechanism.as_ref() else {
+            return;
+        };
+        let metadata = mech.peer_metadata().clone();
+        let info = PeerInfo {
+            version: self.version.unwrap_or(ZmtpVersion::V3_1),
+            socket_type: metadata
+                .get(super::mechanism::PROPERTY_SOCKET_TYPE)
+                .and_then(|n| SocketType::from_name(n)),
+            identity: metadata.get(super::mechanism::PROPERTY_IDENTITY).cloned(),
+            user_id: mech.user_id().cloned(),
+            zap_metadata: mech.zap_metadata().clone(),
+            metadata,
+        };
+        self.timers[Timer::Handshake as usize] = None;
+        if !self.config.heartbeat_ivl.is_zero() {
+            self.set_timer(Timer::Heartbeat, now + self.config.heartbeat_ivl);
+        }
+        self.state = State::Ready;
+        self.events.push_back(Event::HandshakeSucceeded(info));
+    }
+
+    fn process_frame(&mut self, frame: Frame, now: Instant) {
+        match self.state {
+            State::Handshaking => {
+                // libzmq hands every frame to the mechanism while handshaking, whatever
+                // its flags; the mechanism rejects what is not a handshake command.
+                self.with_mechanism(now, |m| m.process_handshake_command(frame.data));
+            }
+            State::ExpectIdentity => {
+                let info = PeerInfo {
+                    version: self.version.unwrap_or(ZmtpVersion::V1_0),
+                    socket_type: self.peer_socket_type,
+                    identity: Some(frame.data),
+                    metadata: Metadata::new(),
+                    user_id: None,
+                    zap_metadata: Metadata::new(),
+                };
+                self.state = State::Ready;
+                self.events.push_back(Event::HandshakeSucceeded(info));
+                if self.phantom_subscription {
+                    self.events.push_back(Event::Subscribe(Bytes::new()));
+                }
+            }
+            State::Ready => self.process_traffic(frame, now),
+            State::Greeting(_) | State::Closed => {}
+        }
+    }
+
+    fn process_traffic(&mut self, frame: Frame, now: Instant) {
+        let frame = match self.mechanism.as_mut() {
+            None => frame,
+            Some(m) => match m.decode(frame) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            },
+        };
+        // Any frame after the handshake proves the peer alive.
+        self.timers[Timer::HeartbeatTimeout as usize] = None;
+        self.timers[Timer::HeartbeatTtl as usize] = None;
+        if frame.command {
+            if self.version >= Some(ZmtpVersion::V3_0) {
+                self.process_command(&frame.data, now);
+            }
+            // libzmq's session drops commands from older peers.
+            return;
+        }
+        let first_part = !self.in_message;
+        self.in_message = frame.more;
+        if first_part
+            && !frame.more
+            && matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub)
+        {
+            match frame.data.first() {
+                Some(1) => {
+                    self.events
+                        .push_back(Event::Subscribe(frame.data.slice(1..)));
+                    return;
+                }
+                Some(0) => {
+                    self.events.push_back(Event::Cancel(frame.data.slice(1..)));
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.events.push_back(Event::Message(frame));
+    }
+
+    /// A command after the handshake. Malformed and unknown ones are dropped, as libzmq's
+    /// session does; a PING shorter than its TTL field is ignored (libzmq reads past it).
+    fn process_command(&mut self, body: &Bytes, now: Instant) {
+        match Command::parse(body) {
+            Ok(Command::Ping { ttl, context }) => {
+                if ttl > 0 && self.timers[Timer::HeartbeatTtl as usize].is_none() {
+                    let ttl = Duration::from_millis(u64::from(ttl) * 100);
+                    self.set_timer(Timer::HeartbeatTtl, now + ttl);
+                }
+                self.encode(Frame::command(Command::Pong(context).encode()));
+            }
+            Ok(Command::Subscribe(t)) => self.events.push_back(Event::Subscribe(t)),
+            Ok(Command::Cancel(t)) => self.events.push_back(Event::Cancel(t)),
+            Ok(Command::Join(g)) => self.events.push_back(Event::Join(g)),
+            Ok(Command::Leave(g)) => self.events.push_back(Event::Leave(g)),
+            Ok(_) | Err(_) => {}
+        }
+    }
+
+    fn subscription(&mut self, subscribe: bool, topic: &[u8]) -> Result<(), Error> {
+        let topic = Bytes::copy_from_slice(topic);
+        if self.version == Some(ZmtpVersion::V3_1) {
+            let command = if subscribe {
+                Command::Subscribe(topic)
+            } else {
+                Command::Cancel(topic)
+            };
+            self.send_command(&command)
+        } else {
+            let mut body = Vec::with_capacity(topic.len() + 1);
+            body.push(u8::from(subscribe));
+            body.extend_from_slice(&topic);
+            self.send(Frame::new(body))
+        }
+    }
+
+    /// Passes a frame through the mechanism and queues it.
+    fn encode(&mut self, frame: Frame) {
+        let framing = self.decoder.map_or(Framing::V2, |d| d.framing());
+        let frame = match self.mechanism.as_mut() {
+            None => frame,
+            Some(m) => match m.encode(frame) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            },
+        };
+        self.tx.push_frame(framing, &frame);
+    }
+
+    fn timer_fired(&mut self, timer: Timer, now: Instant) {
+        match timer {
+            Timer::Handshake => {
+                // errno after a timer is whatever the last read left: EAGAIN.
+                self.events
+                    .push_back(Event::HandshakeFailed(HandshakeFailure::NoDetail(
+                        Error::Again,
+                    )));
+                self.close(CloseReason::Timeout);
+            }
+            Timer::HeartbeatTtl | Timer::HeartbeatTimeout => self.close(CloseReason::Timeout),
+            Timer::Heartbeat => {
+                let mut ping = BytesMut::with_capacity(PING.len() + 2);
+                ping.extend_from_slice(PING);
+                ping.extend_from_slice(&self.config.heartbeat_ttl.to_be_bytes());
+                self.encode(Frame::command(ping.freeze()));
+                let timeout = self
+                    .config
+                    .heartbeat_timeout
+                    .unwrap_or(self.config.heartbeat_ivl);
+                if !timeout.is_zero() && self.timers[Timer::HeartbeatTimeout as usize].is_none() {
+                    self.set_timer(Timer::HeartbeatTimeout, now + timeout);
+                }
+                self.set_timer(Timer::Heartbeat, now + self.config.heartbeat_ivl);
+            }
+        }
+    }
+
+    /// libzmq raises `HANDSHAKE_FAILED_NO_DETAIL` on a non-protocol failure when there is
+    /// no mechanism (greeting, or a 1.0/2.0 peer) or the mechanism is still handshaking.
+    fn handshaking_for_monitor(&self) -> bool {
+        self.mechanism
+            .as_ref()
+            .is_none_or(|m| m.status() == Status::Handshaking)
+    }
+
+    fn set_timer(&mut self, timer: Timer, at: Instant) {
+        self.timers[timer as usize] = Some(at);
+    }
+
+    fn fail(&mut self, error: ProtocolError) {
+        self.close(CloseReason::Protocol(error));
+    }
+
+    fn close(&mut self, reason: CloseReason) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        self.state = State::Closed;
+        self.timers = [None; 4];
+        self.events.push_back(Event::Closed(reason));
+    }
+}
