@@ -3,4 +3,5 @@
 #![forbid(unsafe_code)]
 
 pub mod kind;
+pub mod mtrie;
 pub mod trie;
