@@ -71,7 +71,9 @@ pub enum PipeEvent {
 pub trait Wake: Send + Sync {
     /// Hands `cmd` to the owner of the end this `Wake` belongs to (in order, possibly from
     /// another thread). The owner later passes it to that end's [`Pipe::process_command`].
-    /// A command for an end that was already dropped must be ignored.
+    /// A command for an end that was already dropped must be ignored. If an end changes
+    /// owner (an inproc connection completed by a later bind), the `Wake` must follow it:
+    /// make it an indirection the owners update.
     fn wake(&self, cmd: PipeCommand);
 }
 
@@ -333,6 +335,7 @@ impl<T: PipeItem> Pipe<T> {
             self.state = State::DelimiterReceived;
         } else {
             debug_assert_eq!(self.state, State::WaitingForDelimiter);
+            self.rollback();
             self.output = None;
             self.peer.wake(PipeCommand::TermAck);
             self.state = State::TermAckSent;
@@ -492,6 +495,14 @@ mod tests {
 
     fn send(pipe: &mut Pipe<Part>, v: u64) {
         pipe.write(Part(v, false)).expect("writable");
+    }
+
+    #[test]
+    fn ends_move_between_threads() {
+        fn assert_send<S: Send>() {}
+        assert_send::<Pipe<Part>>();
+        assert_send::<PipeWriter<Part>>();
+        assert_send::<PipeReader<Part>>();
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! once, and never in part.
 //!
 //! One atomic word, `flushed`, is both the publication point and the reader-asleep flag. It
-//! holds the number of items flushed so far, or [`ASLEEP`] after the reader found the queue
+//! holds the number of items flushed so far, or `ASLEEP` after the reader found the queue
 //! empty. The reader sets `ASLEEP` with a compare-and-swap that succeeds only if nothing new
 //! was published; the writer publishes with a compare-and-swap that fails only if the reader
 //! had gone to sleep, and then tells its caller to wake the reader. A burst of messages thus
@@ -21,13 +21,13 @@
 //! between the two halves by raw pointer. The invariants each `unsafe` block relies on:
 //!
 //! 1. Writer state is touched only through `&mut PipeWriter`, reader state only through
-//!    `&mut PipeReader`, and both only in [`Shared`]'s `Drop` once the two halves are gone.
+//!    `&mut PipeReader`, and both only in `Shared`'s `Drop` once the two halves are gone.
 //! 2. Slot `k` (counting items from 0) is initialised by the writer before `flushed` is
 //!    released past `k`, and read (moved out) by the reader only after it acquired a `flushed`
 //!    value above `k`. The writer never touches a flushed slot again; the reader never touches
 //!    an unflushed one.
 //! 3. A chunk is freed or recycled only by its last user: the reader, after moving past all
-//!    its slots; or [`Shared`]'s `Drop`.
+//!    its slots; or `Shared`'s `Drop`.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;

@@ -5,7 +5,7 @@
 //! topic matches everything (RFC 29/PUBSUB). Subscriptions are counted: subscribing twice to a
 //! topic needs two unsubscriptions.
 //!
-//! Both [`Trie`] and the XPUB multi-trie ([`super::mtrie::Mtrie`]) are built on [`Radix`], a
+//! Both [`Trie`] and the XPUB multi-trie ([`super::mtrie::Mtrie`]) are built on `Radix`, a
 //! compressed radix tree: each edge holds a run of bytes, children are sorted by their first
 //! byte, so a lookup costs one binary search per branching point rather than one node per byte
 //! as in libzmq's `trie_t`. Every walk is iterative: topics come from peers, and a deep tree
