@@ -26,6 +26,10 @@
 //! before the delimiter, then acknowledges. The ends exchange `Term`/`TermAck` so that each
 //! sees [`PipeEvent::Terminated`] exactly once, after which its owner drops it. Both ends may
 //! terminate at the same time.
+//!
+//! # Reconnection (as libzmq)
+//! [`Pipe::hiccup`] throws away what the end has not read and hands the peer a fresh queue;
+//! the peer sees [`PipeEvent::Hiccuped`] (a SUB/XSUB then resends its subscriptions).
 
 pub mod ypipe;
 
@@ -44,17 +48,22 @@ pub trait PipeItem: Send {
 }
 
 /// A command from one pipe end to the other, carried by the receiver's [`Wake`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PipeCommand {
+pub enum PipeCommand<T: PipeItem> {
     /// The sender flushed messages into the receiver's inbound queue while it was asleep.
     ActivateRead,
     /// The sender has read this many messages in total (HWM progress).
     ActivateWrite(u64),
+    /// The sender replaced its inbound queue (see [`Pipe::hiccup`]); the receiver writes to
+    /// the new one from now on.
+    Hiccup(NewQueue<T>),
     /// The sender wants to end the pipe.
     Term,
     /// The sender agrees to end the pipe and drops its outbound queue.
     TermAck,
 }
+
+/// The writing half of a fresh queue, travelling inside [`PipeCommand::Hiccup`].
+pub struct NewQueue<T: PipeItem>(PipeWriter<Slot<T>>);
 
 /// What a processed command means for the end's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,18 +72,21 @@ pub enum PipeEvent {
     ReadActivated,
     /// The end had stopped writing (HWM reached) and may write again.
     WriteActivated,
+    /// The peer dropped what it had not read yet and wants the session state again (libzmq's
+    /// `hiccuped`: SUB/XSUB resend their subscriptions after a reconnect).
+    Hiccuped,
     /// Termination is complete: the owner must forget and drop this end.
     Terminated,
 }
 
 /// How one end delivers commands to the other end's owner.
-pub trait Wake: Send + Sync {
+pub trait Wake<T: PipeItem>: Send + Sync {
     /// Hands `cmd` to the owner of the end this `Wake` belongs to (in order, possibly from
     /// another thread). The owner later passes it to that end's [`Pipe::process_command`].
     /// A command for an end that was already dropped must be ignored. If an end changes
     /// owner (an inproc connection completed by a later bind), the `Wake` must follow it:
     /// make it an indirection the owners update.
-    fn wake(&self, cmd: PipeCommand);
+    fn wake(&self, cmd: PipeCommand<T>);
 }
 
 /// One end of a pipe pair.
@@ -83,7 +95,7 @@ pub struct Pipe<T: PipeItem> {
     /// `None` once this end has acknowledged termination (the peer no longer reads it).
     output: Option<PipeWriter<Slot<T>>>,
     /// Delivers commands to the other end.
-    peer: Box<dyn Wake>,
+    peer: Box<dyn Wake<T>>,
     /// The inbound queue may have messages (false after a read found it empty).
     in_active: bool,
     /// Writing is allowed (false after the HWM was hit, until the reader catches up).
@@ -109,8 +121,8 @@ impl<T: PipeItem> Pipe<T> {
     pub fn pair(
         hwm_ab: u64,
         hwm_ba: u64,
-        wake_a: Box<dyn Wake>,
-        wake_b: Box<dyn Wake>,
+        wake_a: Box<dyn Wake<T>>,
+        wake_b: Box<dyn Wake<T>>,
     ) -> (Pipe<T>, Pipe<T>) {
         let (ab_w, ab_r) = ypipe::channel();
         let (ba_w, ba_r) = ypipe::channel();
@@ -122,7 +134,7 @@ impl<T: PipeItem> Pipe<T> {
     fn new(
         input: PipeReader<Slot<T>>,
         output: PipeWriter<Slot<T>>,
-        peer: Box<dyn Wake>,
+        peer: Box<dyn Wake<T>>,
         in_hwm: u64,
         out_hwm: u64,
     ) -> Pipe<T> {
@@ -258,6 +270,23 @@ impl<T: PipeItem> Pipe<T> {
         self.hwm == 0 || self.msgs_written - self.peers_msgs_read < self.hwm
     }
 
+    /// Drops every message not yet read from the inbound queue and gives the peer a fresh
+    /// queue to write to; the peer sees [`PipeEvent::Hiccuped`]. A session does this when its
+    /// connection was re-established, so that a SUB/XSUB resends its subscriptions instead
+    /// of the stale ones being delivered (libzmq's `hiccup`). Does nothing once terminating.
+    ///
+    /// As in libzmq the message counters carry on: messages dropped here stay counted against
+    /// the peer's HWM until later reads make up for them.
+    pub fn hiccup(&mut self) {
+        if self.state != State::Active {
+            return;
+        }
+        let (writer, reader) = ypipe::channel();
+        self.input = reader;
+        self.in_active = true;
+        self.peer.wake(PipeCommand::Hiccup(NewQueue(writer)));
+    }
+
     /// Starts terminating the pipe. With `delay`, the peer first delivers the messages already
     /// sent to it; without, the ends drop pending messages. Later calls do nothing.
     pub fn terminate(&mut self, delay: bool) {
@@ -280,16 +309,11 @@ impl<T: PipeItem> Pipe<T> {
             State::WaitingForDelimiter => {}
         }
         self.out_active = false;
-        if let Some(output) = self.output.as_mut() {
-            output.rollback();
-            // The delimiter ignores the HWM.
-            output.write(Slot::Delimiter, false);
-            self.flush();
-        }
+        self.write_delimiter();
     }
 
     /// Applies a command from the peer; returns what the owner must react to, if anything.
-    pub fn process_command(&mut self, cmd: PipeCommand) -> Option<PipeEvent> {
+    pub fn process_command(&mut self, cmd: PipeCommand<T>) -> Option<PipeEvent> {
         match cmd {
             PipeCommand::ActivateRead => {
                 if !self.in_active && self.state.reads() {
@@ -305,6 +329,25 @@ impl<T: PipeItem> Pipe<T> {
                     return Some(PipeEvent::WriteActivated);
                 }
                 None
+            }
+            PipeCommand::Hiccup(NewQueue(output)) => {
+                // Once we acknowledged termination the peer reads nothing more from us.
+                if self.output.is_none() {
+                    return None;
+                }
+                // The old queue goes, with whatever the peer had not read.
+                self.output = Some(output);
+                self.out_active = true;
+                match self.state {
+                    State::Active => Some(PipeEvent::Hiccuped),
+                    State::TermReqSent1 => {
+                        // Our delimiter went with the old queue; the peer may be waiting for
+                        // it (libzmq loses it here and relies on the linger timer).
+                        self.write_delimiter();
+                        None
+                    }
+                    _ => None,
+                }
             }
             PipeCommand::Term => {
                 self.process_term();
@@ -328,6 +371,16 @@ impl<T: PipeItem> Pipe<T> {
     /// Messages written to this end so far.
     pub fn msgs_written(&self) -> u64 {
         self.msgs_written
+    }
+
+    /// Ends the outbound flow: drops an unfinished message, then queues the delimiter (which
+    /// ignores the HWM) and flushes.
+    fn write_delimiter(&mut self) {
+        if let Some(output) = self.output.as_mut() {
+            output.rollback();
+            output.write(Slot::Delimiter, false);
+            self.flush();
+        }
     }
 
     fn process_delimiter(&mut self) {
@@ -384,6 +437,24 @@ impl<T: PipeItem> Pipe<T> {
         }
         self.state = State::Terminated;
         Some(PipeEvent::Terminated)
+    }
+}
+
+impl<T: PipeItem> std::fmt::Debug for PipeCommand<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PipeCommand::ActivateRead => f.write_str("ActivateRead"),
+            PipeCommand::ActivateWrite(n) => f.debug_tuple("ActivateWrite").field(n).finish(),
+            PipeCommand::Hiccup(_) => f.write_str("Hiccup"),
+            PipeCommand::Term => f.write_str("Term"),
+            PipeCommand::TermAck => f.write_str("TermAck"),
+        }
+    }
+}
+
+impl<T: PipeItem> std::fmt::Debug for NewQueue<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewQueue")
     }
 }
 
@@ -462,16 +533,16 @@ mod tests {
     const UNCOUNTED: u64 = u64::MAX;
 
     /// Delivers commands through a channel, as an owner's mailbox would.
-    struct ChanWake(mpsc::Sender<PipeCommand>);
+    struct ChanWake(mpsc::Sender<PipeCommand<Part>>);
 
-    impl Wake for ChanWake {
-        fn wake(&self, cmd: PipeCommand) {
+    impl Wake<Part> for ChanWake {
+        fn wake(&self, cmd: PipeCommand<Part>) {
             // The receiving test may be finished with the channel; nothing to report then.
             let _ = self.0.send(cmd);
         }
     }
 
-    type Inbox = mpsc::Receiver<PipeCommand>;
+    type Inbox = mpsc::Receiver<PipeCommand<Part>>;
 
     fn pair(hwm_ab: u64, hwm_ba: u64) -> (Pipe<Part>, Inbox, Pipe<Part>, Inbox) {
         let (ta, ra) = mpsc::channel();
@@ -669,6 +740,49 @@ mod tests {
         assert_eq!(b.read(), None);
         assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
         assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+    }
+
+    #[test]
+    fn hiccup_drops_unread_messages_and_swaps_the_queue() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        send(&mut a, 2);
+        a.flush();
+        assert_eq!(b.read(), Some(Part(1, false)));
+        b.hiccup();
+        assert_eq!(b.read(), None, "message 2 went with the old queue");
+        // A message written before a processes the hiccup is lost too.
+        send(&mut a, 3);
+        a.flush();
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Hiccuped]);
+        send(&mut a, 4);
+        a.flush();
+        deliver(&mut b, &rb);
+        assert_eq!(b.read(), Some(Part(4, false)));
+        assert_eq!(b.read(), None);
+        send(&mut a, 5);
+        a.flush();
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert_eq!(b.read(), Some(Part(5, false)));
+    }
+
+    #[test]
+    fn hiccup_racing_termination_still_terminates() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        a.terminate(true);
+        // b hiccups before it sees the Term: a's delimiter was in the dropped queue.
+        b.hiccup();
+        assert_eq!(deliver(&mut a, &ra), vec![]);
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        assert_eq!(b.read(), None);
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+        // Hiccup once terminating does nothing.
+        let (mut c, rc, mut d, _rd) = pair(0, 0);
+        d.terminate(true);
+        d.hiccup();
+        assert_eq!(deliver(&mut c, &rc), vec![]);
     }
 
     #[test]
