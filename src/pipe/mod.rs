@@ -332,9 +332,7 @@ impl<T: PipeItem> Pipe<T> {
             }
             PipeCommand::Hiccup(NewQueue(output)) => {
                 // Once we acknowledged termination the peer reads nothing more from us.
-                if self.output.is_none() {
-                    return None;
-                }
+                self.output.as_ref()?;
                 // The old queue goes, with whatever the peer had not read.
                 self.output = Some(output);
                 self.out_active = true;
