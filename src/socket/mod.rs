@@ -3,5 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod kind;
+pub mod mtrie;
 pub mod options;
 pub mod trie;

@@ -1,1 +1,0 @@
-//! Lock-free pipes between sockets and sessions (being written).

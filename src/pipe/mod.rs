@@ -1,0 +1,867 @@
+//! Pipes: the message queues between a socket and its sessions (or two inproc sockets).
+//!
+//! Replaces libzmq's `pipe.cpp`. A pipe pair is two [`Pipe`] ends joined by two lock-free
+//! queues ([`ypipe`]), one per direction. Each end is owned by one thread (a socket's
+//! application thread, or the I/O thread running a session), which writes to its outbound
+//! queue and reads from its inbound one.
+//!
+//! The ends never block and own no threads. Whenever one end needs the other to act, it sends
+//! a [`PipeCommand`] through the peer's [`Wake`], which the peer's owner supplied: typically
+//! "queue this command for pipe #id in my mailbox". The owner hands each command it receives
+//! back to its end ([`Pipe::process_command`]), which says what changed ([`PipeEvent`]).
+//! Commands between the two ends must arrive in the order they were sent.
+//!
+//! # Flow control (as libzmq)
+//! - Messages are counted when complete (the last part written). An end may write while
+//!   `msgs_written - peers_msgs_read < hwm`; `hwm == 0` is unlimited. A multipart message
+//!   is never split by the HWM: once its first part is in, the rest go in.
+//! - The reader reports its progress every `lwm = (hwm + 1) / 2` messages with
+//!   [`PipeCommand::ActivateWrite`]; a writer that had hit the HWM becomes writable again.
+//! - [`Pipe::flush`] publishes complete messages; if the reader had found its queue empty and
+//!   gone to sleep, the flush sends it [`PipeCommand::ActivateRead`]. A burst costs one.
+//!
+//! # Termination (as libzmq)
+//! [`Pipe::terminate`] asks the peer to end. Its outbound queue gets a delimiter after the
+//! last complete message, so with `delay` (the default) the peer delivers every message sent
+//! before the delimiter, then acknowledges. The ends exchange `Term`/`TermAck` so that each
+//! sees [`PipeEvent::Terminated`] exactly once, after which its owner drops it. Both ends may
+//! terminate at the same time.
+//!
+//! # Reconnection (as libzmq)
+//! [`Pipe::hiccup`] throws away what the end has not read and hands the peer a fresh queue;
+//! the peer sees [`PipeEvent::Hiccuped`] (a SUB/XSUB then resends its subscriptions).
+
+pub mod ypipe;
+
+use ypipe::{PipeReader, PipeWriter};
+
+/// What a pipe carries: one part of a message.
+pub trait PipeItem: Send {
+    /// More parts of the same message follow.
+    fn more(&self) -> bool;
+
+    /// A part that does not count against the HWM (libzmq's routing-id notification that a
+    /// session sends ahead of a peer's messages). Defaults to `false`.
+    fn uncounted(&self) -> bool {
+        false
+    }
+}
+
+/// A command from one pipe end to the other, carried by the receiver's [`Wake`].
+pub enum PipeCommand<T: PipeItem> {
+    /// The sender flushed messages into the receiver's inbound queue while it was asleep.
+    ActivateRead,
+    /// The sender has read this many messages in total (HWM progress).
+    ActivateWrite(u64),
+    /// The sender replaced its inbound queue (see [`Pipe::hiccup`]); the receiver writes to
+    /// the new one from now on.
+    Hiccup(NewQueue<T>),
+    /// The sender wants to end the pipe.
+    Term,
+    /// The sender agrees to end the pipe and drops its outbound queue.
+    TermAck,
+}
+
+/// The writing half of a fresh queue, travelling inside [`PipeCommand::Hiccup`].
+pub struct NewQueue<T: PipeItem>(PipeWriter<Slot<T>>);
+
+/// What a processed command means for the end's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipeEvent {
+    /// The end had stopped reading (queue empty) and has messages again.
+    ReadActivated,
+    /// The end had stopped writing (HWM reached) and may write again.
+    WriteActivated,
+    /// The peer dropped what it had not read yet and wants the session state again (libzmq's
+    /// `hiccuped`: SUB/XSUB resend their subscriptions after a reconnect).
+    Hiccuped,
+    /// Termination is complete: the owner must forget and drop this end.
+    Terminated,
+}
+
+/// How one end delivers commands to the other end's owner.
+pub trait Wake<T: PipeItem>: Send + Sync {
+    /// Hands `cmd` to the owner of the end this `Wake` belongs to (in order, possibly from
+    /// another thread). The owner later passes it to that end's [`Pipe::process_command`].
+    /// A command for an end that was already dropped must be ignored. If an end changes
+    /// owner (an inproc connection completed by a later bind), the `Wake` must follow it:
+    /// make it an indirection the owners update.
+    fn wake(&self, cmd: PipeCommand<T>);
+}
+
+/// One end of a pipe pair.
+pub struct Pipe<T: PipeItem> {
+    input: PipeReader<Slot<T>>,
+    /// `None` once this end has acknowledged termination (the peer no longer reads it).
+    output: Option<PipeWriter<Slot<T>>>,
+    /// Delivers commands to the other end.
+    peer: Box<dyn Wake<T>>,
+    /// The inbound queue may have messages (false after a read found it empty).
+    in_active: bool,
+    /// Writing is allowed (false after the HWM was hit, until the reader catches up).
+    out_active: bool,
+    /// Outbound high-water mark in messages (0 = unlimited).
+    hwm: u64,
+    /// Report reading progress every this many messages (0 = never).
+    lwm: u64,
+    msgs_read: u64,
+    msgs_written: u64,
+    /// The peer's last reported `msgs_read`.
+    peers_msgs_read: u64,
+    state: State,
+    /// Deliver pending inbound messages before acknowledging termination.
+    delay: bool,
+}
+
+impl<T: PipeItem> Pipe<T> {
+    /// A connected pair of ends, `(a, b)`.
+    ///
+    /// `hwm_ab` bounds messages from `a` to `b`, `hwm_ba` from `b` to `a` (0 = unlimited).
+    /// `wake_a` delivers commands to `a`'s owner, `wake_b` to `b`'s.
+    pub fn pair(
+        hwm_ab: u64,
+        hwm_ba: u64,
+        wake_a: Box<dyn Wake<T>>,
+        wake_b: Box<dyn Wake<T>>,
+    ) -> (Pipe<T>, Pipe<T>) {
+        let (ab_w, ab_r) = ypipe::channel();
+        let (ba_w, ba_r) = ypipe::channel();
+        let a = Pipe::new(ba_r, ab_w, wake_b, hwm_ba, hwm_ab);
+        let b = Pipe::new(ab_r, ba_w, wake_a, hwm_ab, hwm_ba);
+        (a, b)
+    }
+
+    fn new(
+        input: PipeReader<Slot<T>>,
+        output: PipeWriter<Slot<T>>,
+        peer: Box<dyn Wake<T>>,
+        in_hwm: u64,
+        out_hwm: u64,
+    ) -> Pipe<T> {
+        Pipe {
+            input,
+            output: Some(output),
+            peer,
+            in_active: true,
+            out_active: true,
+            hwm: out_hwm,
+            lwm: lwm(in_hwm),
+            msgs_read: 0,
+            msgs_written: 0,
+            peers_msgs_read: 0,
+            state: State::Active,
+            delay: true,
+        }
+    }
+
+    /// Drop pending inbound messages instead of delivering them when the peer terminates
+    /// (libzmq's `set_nodelay`, for sockets with `ZMQ_LINGER` 0 semantics on the session).
+    pub fn set_nodelay(&mut self) {
+        self.delay = false;
+    }
+
+    /// Changes the high-water marks of this end: `in_hwm` of the inbound direction (sets the
+    /// progress reporting interval) and `out_hwm` of the outbound one (0 = unlimited).
+    pub fn set_hwms(&mut self, in_hwm: u64, out_hwm: u64) {
+        self.lwm = lwm(in_hwm);
+        self.hwm = out_hwm;
+    }
+
+    /// Whether a message can be read now. Returns `false` when the inbound queue is empty
+    /// (the end becomes inactive until [`PipeEvent::ReadActivated`]), and when the peer's
+    /// delimiter is next (which it consumes).
+    pub fn check_read(&mut self) -> bool {
+        if !self.in_active || !self.state.reads() {
+            return false;
+        }
+        match self.input.probe() {
+            None => {
+                self.in_active = false;
+                false
+            }
+            Some(Slot::Delimiter) => {
+                self.input.read();
+                self.process_delimiter();
+                false
+            }
+            Some(Slot::Part(_)) => true,
+        }
+    }
+
+    /// The next message part, or `None` if none can be read now (see
+    /// [`check_read`](Self::check_read)).
+    pub fn read(&mut self) -> Option<T> {
+        if !self.in_active || !self.state.reads() {
+            return None;
+        }
+        let item = match self.input.read() {
+            None => {
+                self.in_active = false;
+                return None;
+            }
+            Some(Slot::Delimiter) => {
+                self.process_delimiter();
+                return None;
+            }
+            Some(Slot::Part(item)) => item,
+        };
+        if !item.more() && !item.uncounted() {
+            self.msgs_read += 1;
+            if self.lwm > 0 && self.msgs_read % self.lwm == 0 {
+                self.peer.wake(PipeCommand::ActivateWrite(self.msgs_read));
+            }
+        }
+        Some(item)
+    }
+
+    /// Whether a message can be written now. When the HWM is reached it returns `false`,
+    /// and the end stays unwritable until [`PipeEvent::WriteActivated`].
+    pub fn check_write(&mut self) -> bool {
+        if !self.out_active || self.state != State::Active {
+            return false;
+        }
+        if !self.check_hwm() {
+            self.out_active = false;
+            return false;
+        }
+        true
+    }
+
+    /// Writes a message part; it stays invisible to the peer until [`flush`](Self::flush)
+    /// and until the message's last part is written. Gives the item back if the pipe cannot
+    /// take it (HWM reached or terminating).
+    pub fn write(&mut self, item: T) -> Result<(), T> {
+        if !self.check_write() {
+            return Err(item);
+        }
+        let Some(output) = self.output.as_mut() else {
+            return Err(item);
+        };
+        let (more, counted) = (item.more(), !item.uncounted());
+        output.write(Slot::Part(item), more);
+        if !more && counted {
+            self.msgs_written += 1;
+        }
+        Ok(())
+    }
+
+    /// Drops the parts written of an unfinished message.
+    pub fn rollback(&mut self) {
+        if let Some(output) = self.output.as_mut() {
+            output.rollback();
+        }
+    }
+
+    /// Publishes the complete messages written so far, waking the peer if it was asleep.
+    pub fn flush(&mut self) {
+        if self.state == State::TermAckSent {
+            return;
+        }
+        if let Some(output) = self.output.as_mut() {
+            if !output.flush() {
+                self.peer.wake(PipeCommand::ActivateRead);
+            }
+        }
+    }
+
+    /// Whether the HWM allows another message (libzmq's `check_hwm`; `XPUB_NODROP` asks it
+    /// without side effects).
+    pub fn check_hwm(&self) -> bool {
+        self.hwm == 0 || self.msgs_written - self.peers_msgs_read < self.hwm
+    }
+
+    /// Drops every message not yet read from the inbound queue and gives the peer a fresh
+    /// queue to write to; the peer sees [`PipeEvent::Hiccuped`]. A session does this when its
+    /// connection was re-established, so that a SUB/XSUB resends its subscriptions instead
+    /// of the stale ones being delivered (libzmq's `hiccup`). Does nothing once terminating.
+    ///
+    /// As in libzmq the message counters carry on: messages dropped here stay counted against
+    /// the peer's HWM until later reads make up for them.
+    pub fn hiccup(&mut self) {
+        if self.state != State::Active {
+            return;
+        }
+        let (writer, reader) = ypipe::channel();
+        self.input = reader;
+        self.in_active = true;
+        self.peer.wake(PipeCommand::Hiccup(NewQueue(writer)));
+    }
+
+    /// Starts terminating the pipe. With `delay`, the peer first delivers the messages already
+    /// sent to it; without, the ends drop pending messages. Later calls do nothing.
+    pub fn terminate(&mut self, delay: bool) {
+        self.delay = delay;
+        match self.state {
+            State::TermReqSent1 | State::TermReqSent2 | State::TermAckSent | State::Terminated => {
+                return;
+            }
+            State::Active | State::DelimiterReceived => {
+                self.peer.wake(PipeCommand::Term);
+                self.state = State::TermReqSent1;
+            }
+            State::WaitingForDelimiter if !self.delay => {
+                self.rollback();
+                self.output = None;
+                self.peer.wake(PipeCommand::TermAck);
+                self.state = State::TermAckSent;
+            }
+            // Pending inbound messages are still to be read; the delimiter will finish it.
+            State::WaitingForDelimiter => {}
+        }
+        self.out_active = false;
+        self.write_delimiter();
+    }
+
+    /// Applies a command from the peer; returns what the owner must react to, if anything.
+    pub fn process_command(&mut self, cmd: PipeCommand<T>) -> Option<PipeEvent> {
+        match cmd {
+            PipeCommand::ActivateRead => {
+                if !self.in_active && self.state.reads() {
+                    self.in_active = true;
+                    return Some(PipeEvent::ReadActivated);
+                }
+                None
+            }
+            PipeCommand::ActivateWrite(msgs_read) => {
+                self.peers_msgs_read = msgs_read;
+                if !self.out_active && self.state == State::Active {
+                    self.out_active = true;
+                    return Some(PipeEvent::WriteActivated);
+                }
+                None
+            }
+            PipeCommand::Hiccup(NewQueue(output)) => {
+                // Once we acknowledged termination the peer reads nothing more from us.
+                self.output.as_ref()?;
+                // The old queue goes, with whatever the peer had not read.
+                self.output = Some(output);
+                self.out_active = true;
+                match self.state {
+                    State::Active => Some(PipeEvent::Hiccuped),
+                    State::TermReqSent1 => {
+                        // Our delimiter went with the old queue; the peer may be waiting for
+                        // it (libzmq loses it here and relies on the linger timer).
+                        self.write_delimiter();
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            PipeCommand::Term => {
+                self.process_term();
+                None
+            }
+            PipeCommand::TermAck => self.process_term_ack(),
+        }
+    }
+
+    /// Whether [`PipeEvent::Terminated`] was reached or is under way (no more messages will
+    /// be written).
+    pub fn is_terminating(&self) -> bool {
+        self.state != State::Active && self.state != State::DelimiterReceived
+    }
+
+    /// Messages read from this end so far.
+    pub fn msgs_read(&self) -> u64 {
+        self.msgs_read
+    }
+
+    /// Messages written to this end so far.
+    pub fn msgs_written(&self) -> u64 {
+        self.msgs_written
+    }
+
+    /// Ends the outbound flow: drops an unfinished message, then queues the delimiter (which
+    /// ignores the HWM) and flushes.
+    fn write_delimiter(&mut self) {
+        if let Some(output) = self.output.as_mut() {
+            output.rollback();
+            output.write(Slot::Delimiter, false);
+            self.flush();
+        }
+    }
+
+    fn process_delimiter(&mut self) {
+        if self.state == State::Active {
+            self.state = State::DelimiterReceived;
+        } else {
+            debug_assert_eq!(self.state, State::WaitingForDelimiter);
+            self.rollback();
+            self.output = None;
+            self.peer.wake(PipeCommand::TermAck);
+            self.state = State::TermAckSent;
+        }
+    }
+
+    fn process_term(&mut self) {
+        match self.state {
+            State::Active if self.delay => self.state = State::WaitingForDelimiter,
+            State::Active | State::DelimiterReceived => {
+                self.state = State::TermAckSent;
+                self.output = None;
+                self.peer.wake(PipeCommand::TermAck);
+            }
+            // Both ends terminate at once: acknowledge and wait for our own ack.
+            State::TermReqSent1 => {
+                self.state = State::TermReqSent2;
+                self.output = None;
+                self.peer.wake(PipeCommand::TermAck);
+            }
+            // The peer sends Term once; anything else is a bug in the owner's routing.
+            State::WaitingForDelimiter
+            | State::TermReqSent2
+            | State::TermAckSent
+            | State::Terminated => {
+                debug_assert!(false, "Term in state {:?}", self.state);
+            }
+        }
+    }
+
+    fn process_term_ack(&mut self) -> Option<PipeEvent> {
+        match self.state {
+            State::TermReqSent1 => {
+                // Acknowledge the peer's side too before both are dropped.
+                self.output = None;
+                self.peer.wake(PipeCommand::TermAck);
+            }
+            State::TermAckSent | State::TermReqSent2 => {}
+            State::Active
+            | State::DelimiterReceived
+            | State::WaitingForDelimiter
+            | State::Terminated => {
+                debug_assert!(false, "TermAck in state {:?}", self.state);
+                return None;
+            }
+        }
+        self.state = State::Terminated;
+        Some(PipeEvent::Terminated)
+    }
+}
+
+impl<T: PipeItem> std::fmt::Debug for PipeCommand<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PipeCommand::ActivateRead => f.write_str("ActivateRead"),
+            PipeCommand::ActivateWrite(n) => f.debug_tuple("ActivateWrite").field(n).finish(),
+            PipeCommand::Hiccup(_) => f.write_str("Hiccup"),
+            PipeCommand::Term => f.write_str("Term"),
+            PipeCommand::TermAck => f.write_str("TermAck"),
+        }
+    }
+}
+
+impl<T: PipeItem> std::fmt::Debug for NewQueue<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewQueue")
+    }
+}
+
+impl<T: PipeItem> std::fmt::Debug for Pipe<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipe")
+            .field("state", &self.state)
+            .field("in_active", &self.in_active)
+            .field("out_active", &self.out_active)
+            .field("hwm", &self.hwm)
+            .field("lwm", &self.lwm)
+            .field("msgs_read", &self.msgs_read)
+            .field("msgs_written", &self.msgs_written)
+            .field("peers_msgs_read", &self.peers_msgs_read)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What travels in a queue: message parts, then one delimiter when the writer terminates.
+enum Slot<T> {
+    Part(T),
+    Delimiter,
+}
+
+/// An end's termination state (libzmq's `pipe_t` states).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Active,
+    /// The peer's delimiter was read before its `Term` arrived.
+    DelimiterReceived,
+    /// `Term` arrived; delivering the remaining messages until the delimiter.
+    WaitingForDelimiter,
+    /// We acknowledged the peer's `Term`; waiting for its `TermAck`.
+    TermAckSent,
+    /// We sent `Term`; waiting for the peer's `TermAck`.
+    TermReqSent1,
+    /// We sent `Term` and acknowledged the peer's; waiting for its `TermAck`.
+    TermReqSent2,
+    /// Done: the owner drops the end.
+    Terminated,
+}
+
+impl State {
+    /// Whether messages may still be read in this state.
+    fn reads(self) -> bool {
+        matches!(self, State::Active | State::WaitingForDelimiter)
+    }
+}
+
+/// libzmq's `compute_lwm`: report progress every half HWM, rounded up.
+fn lwm(hwm: u64) -> u64 {
+    hwm.div_ceil(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A message part: a number and its MORE flag.
+    #[derive(Debug, PartialEq)]
+    struct Part(u64, bool);
+
+    impl PipeItem for Part {
+        fn more(&self) -> bool {
+            self.1
+        }
+
+        fn uncounted(&self) -> bool {
+            self.0 == UNCOUNTED
+        }
+    }
+
+    /// The value of a part that does not count against the HWM.
+    const UNCOUNTED: u64 = u64::MAX;
+
+    /// Delivers commands through a channel, as an owner's mailbox would.
+    struct ChanWake(mpsc::Sender<PipeCommand<Part>>);
+
+    impl Wake<Part> for ChanWake {
+        fn wake(&self, cmd: PipeCommand<Part>) {
+            // The receiving test may be finished with the channel; nothing to report then.
+            let _ = self.0.send(cmd);
+        }
+    }
+
+    type Inbox = mpsc::Receiver<PipeCommand<Part>>;
+
+    fn pair(hwm_ab: u64, hwm_ba: u64) -> (Pipe<Part>, Inbox, Pipe<Part>, Inbox) {
+        let (ta, ra) = mpsc::channel();
+        let (tb, rb) = mpsc::channel();
+        let (a, b) = Pipe::pair(
+            hwm_ab,
+            hwm_ba,
+            Box::new(ChanWake(ta)),
+            Box::new(ChanWake(tb)),
+        );
+        (a, ra, b, rb)
+    }
+
+    /// Feeds every queued command to `pipe`; returns the events.
+    fn deliver(pipe: &mut Pipe<Part>, inbox: &Inbox) -> Vec<PipeEvent> {
+        inbox
+            .try_iter()
+            .filter_map(|cmd| pipe.process_command(cmd))
+            .collect()
+    }
+
+    fn send(pipe: &mut Pipe<Part>, v: u64) {
+        pipe.write(Part(v, false)).expect("writable");
+    }
+
+    #[test]
+    fn ends_move_between_threads() {
+        fn assert_send<S: Send>() {}
+        assert_send::<Pipe<Part>>();
+        assert_send::<PipeWriter<Part>>();
+        assert_send::<PipeReader<Part>>();
+    }
+
+    #[test]
+    fn flush_publishes_and_wakes_a_sleeping_reader_once() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        assert_eq!(b.read(), None);
+        assert!(!b.check_read());
+        send(&mut a, 1);
+        send(&mut a, 2);
+        assert!(rb.try_recv().is_err(), "nothing before the flush");
+        a.flush();
+        send(&mut a, 3);
+        a.flush();
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert!(b.check_read());
+        let got: Vec<_> = std::iter::from_fn(|| b.read()).collect();
+        assert_eq!(got, vec![Part(1, false), Part(2, false), Part(3, false)]);
+        // HWM 0: no progress reports.
+        assert!(ra.try_recv().is_err());
+    }
+
+    #[test]
+    fn multipart_message_is_invisible_until_complete() {
+        let (mut a, _ra, mut b, rb) = pair(0, 0);
+        a.write(Part(1, true)).unwrap();
+        a.write(Part(2, true)).unwrap();
+        a.flush();
+        assert_eq!(b.read(), None);
+        assert!(rb.try_recv().is_err());
+        a.write(Part(3, false)).unwrap();
+        a.flush();
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert_eq!(b.read(), Some(Part(1, true)));
+        assert_eq!(b.read(), Some(Part(2, true)));
+        assert_eq!(b.read(), Some(Part(3, false)));
+        assert_eq!(b.msgs_read(), 1);
+        assert_eq!(a.msgs_written(), 1);
+    }
+
+    #[test]
+    fn hwm_boundary_is_exact_and_counts_messages() {
+        let (mut a, ra, mut b, rb) = pair(4, 0);
+        for v in 0..3 {
+            send(&mut a, v);
+        }
+        // The fourth message may have many parts: the HWM is checked per message.
+        for part in 0..5 {
+            a.write(Part(3, part < 4)).unwrap();
+        }
+        assert!(!a.check_hwm());
+        assert!(!a.check_write());
+        assert_eq!(a.write(Part(4, false)), Err(Part(4, false)));
+        a.flush();
+        deliver(&mut b, &rb);
+        // lwm = 2: reading two messages reports progress, which reopens the writer.
+        assert_eq!(b.read(), Some(Part(0, false)));
+        assert!(ra.try_recv().is_err());
+        assert_eq!(b.read(), Some(Part(1, false)));
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::WriteActivated]);
+        send(&mut a, 4);
+        send(&mut a, 5);
+        assert!(!a.check_write());
+        // A progress report while the writer is still active is silent.
+        let (mut c, rc, mut d, rd) = pair(4, 0);
+        send(&mut c, 0);
+        send(&mut c, 1);
+        c.flush();
+        deliver(&mut d, &rd);
+        d.read();
+        d.read();
+        assert_eq!(deliver(&mut c, &rc), vec![]);
+        assert!(c.check_hwm());
+    }
+
+    #[test]
+    fn progress_is_reported_every_lwm_messages() {
+        for (hwm, lwm) in [(10, 5), (7, 4), (1, 1), (2, 1)] {
+            let (mut a, ra, mut b, rb) = pair(hwm, 0);
+            let mut reports = vec![];
+            let (mut sent, mut received) = (0, 0);
+            while received < 23 {
+                while sent < 23 && a.check_write() {
+                    // An uncounted part (a routing-id notice) does not move the counters.
+                    a.write(Part(UNCOUNTED, false)).unwrap();
+                    send(&mut a, sent);
+                    sent += 1;
+                }
+                // The writer stops exactly at the HWM over the last reported progress.
+                let reported = reports.last().copied().unwrap_or(0);
+                assert!(sent == 23 || a.msgs_written() - reported == hwm);
+                a.flush();
+                deliver(&mut b, &rb);
+                while let Some(p) = b.read() {
+                    if p.0 != UNCOUNTED {
+                        assert_eq!(p.0, received);
+                        received += 1;
+                    }
+                }
+                for cmd in ra.try_iter() {
+                    if let PipeCommand::ActivateWrite(n) = cmd {
+                        reports.push(n);
+                    }
+                    a.process_command(cmd);
+                }
+            }
+            let expected: Vec<u64> = (1..).map(|k| k * lwm).take_while(|&n| n <= 23).collect();
+            assert_eq!(reports, expected, "hwm {hwm}");
+        }
+    }
+
+    #[test]
+    fn termination_delivers_pending_messages_first() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        for v in 0..3 {
+            send(&mut a, v);
+        }
+        a.write(Part(9, true)).unwrap();
+        a.terminate(true);
+        assert!(a.is_terminating());
+        assert_eq!(a.write(Part(10, false)), Err(Part(10, false)));
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        let got: Vec<_> = std::iter::from_fn(|| b.read()).map(|p| p.0).collect();
+        assert_eq!(got, vec![0, 1, 2], "the unfinished message was rolled back");
+        // The delimiter made b acknowledge.
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+    }
+
+    #[test]
+    fn delimiter_before_term_command() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        a.terminate(true);
+        // b reads before it has seen the Term command.
+        assert_eq!(b.read(), Some(Part(1, false)));
+        assert_eq!(b.read(), None);
+        assert!(!b.check_read());
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+        assert!(ra.try_recv().is_err());
+    }
+
+    #[test]
+    fn nodelay_drops_pending_messages() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        b.set_nodelay();
+        send(&mut a, 1);
+        a.terminate(true);
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        assert_eq!(b.read(), None);
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+    }
+
+    #[test]
+    fn terminate_while_waiting_for_delimiter_without_delay() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        a.terminate(true);
+        deliver(&mut b, &rb);
+        // b has a message pending but gives up on it.
+        b.terminate(false);
+        assert_eq!(b.read(), None);
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+    }
+
+    #[test]
+    fn hiccup_drops_unread_messages_and_swaps_the_queue() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        send(&mut a, 2);
+        a.flush();
+        assert_eq!(b.read(), Some(Part(1, false)));
+        b.hiccup();
+        assert_eq!(b.read(), None, "message 2 went with the old queue");
+        // A message written before a processes the hiccup is lost too.
+        send(&mut a, 3);
+        a.flush();
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Hiccuped]);
+        send(&mut a, 4);
+        a.flush();
+        deliver(&mut b, &rb);
+        assert_eq!(b.read(), Some(Part(4, false)));
+        assert_eq!(b.read(), None);
+        send(&mut a, 5);
+        a.flush();
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert_eq!(b.read(), Some(Part(5, false)));
+    }
+
+    #[test]
+    fn hiccup_racing_termination_still_terminates() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        a.terminate(true);
+        // b hiccups before it sees the Term: a's delimiter was in the dropped queue.
+        b.hiccup();
+        assert_eq!(deliver(&mut a, &ra), vec![]);
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        assert_eq!(b.read(), None);
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+        // Hiccup once terminating does nothing.
+        let (mut c, rc, mut d, _rd) = pair(0, 0);
+        d.terminate(true);
+        d.hiccup();
+        assert_eq!(deliver(&mut c, &rc), vec![]);
+    }
+
+    #[test]
+    fn both_ends_terminate_at_once() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        send(&mut b, 2);
+        a.terminate(true);
+        b.terminate(true);
+        a.terminate(true);
+        let mut events_a = vec![];
+        let mut events_b = vec![];
+        for _ in 0..4 {
+            events_a.extend(deliver(&mut a, &ra));
+            events_b.extend(deliver(&mut b, &rb));
+        }
+        assert_eq!(events_a, vec![PipeEvent::Terminated]);
+        assert_eq!(events_b, vec![PipeEvent::Terminated]);
+    }
+
+    /// Two threads, HWM 100, messages of 1 to 3 parts flushed in tens. The writer terminates
+    /// right after its last message; the reader must still get every message, in order,
+    /// before `Terminated`.
+    #[test]
+    fn stress_two_threads_with_hwm_and_termination() {
+        const MESSAGES: u64 = 500_000;
+        let (a, ra, b, rb) = pair(100, 100);
+        let writer = std::thread::spawn(move || {
+            let mut a = a;
+            let mut v = 0;
+            let mut blocked = 0u64;
+            while v < MESSAGES {
+                if a.check_write() {
+                    let parts = v % 3 + 1;
+                    for p in 0..parts {
+                        a.write(Part(v << 2 | p, p + 1 < parts)).unwrap();
+                    }
+                    v += 1;
+                    if v % 10 == 0 {
+                        a.flush();
+                    }
+                    continue;
+                }
+                a.flush();
+                blocked += 1;
+                let cmd = ra.recv_timeout(Duration::from_secs(20)).expect("progress");
+                a.process_command(cmd);
+            }
+            a.terminate(true);
+            loop {
+                let cmd = ra.recv_timeout(Duration::from_secs(20)).expect("term ack");
+                if a.process_command(cmd) == Some(PipeEvent::Terminated) {
+                    break;
+                }
+            }
+            blocked
+        });
+        let mut b = b;
+        let mut next = (0u64, 0u64);
+        let mut wakeups = 0u64;
+        loop {
+            while let Some(p) = b.read() {
+                assert_eq!((p.0 >> 2, p.0 & 3), next);
+                let parts = next.0 % 3 + 1;
+                assert_eq!(p.1, next.1 + 1 < parts);
+                next = if p.1 {
+                    (next.0, next.1 + 1)
+                } else {
+                    (next.0 + 1, 0)
+                };
+            }
+            let cmd = rb.recv_timeout(Duration::from_secs(20)).expect("command");
+            match b.process_command(cmd) {
+                Some(PipeEvent::Terminated) => break,
+                Some(PipeEvent::ReadActivated) => wakeups += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(next, (MESSAGES, 0));
+        let blocked = writer.join().expect("writer");
+        assert!(blocked > 0, "HWM 100 must have stopped the writer");
+        assert!(wakeups < MESSAGES / 4, "{wakeups} wake-ups");
+    }
+}
