@@ -98,6 +98,7 @@ impl Context {
                 options: Mutex::new(Options::default()),
                 state: Mutex::new(State::default()),
                 all_closed: Condvar::new(),
+                inproc: Mutex::new(Default::default()),
             }),
         }
     }
@@ -143,6 +144,11 @@ impl Context {
             _ => return Err(Error::Inval),
         }
         Ok(())
+    }
+
+    /// The inproc endpoint registry.
+    pub fn inproc(&self) -> &Mutex<crate::transport::inproc::Registry> {
+        &self.shared.inproc
     }
 
     /// Sets an int option, as `zmq_ctx_set` does.
@@ -367,6 +373,8 @@ struct Shared {
     state: Mutex<State>,
     /// Signalled when the last socket unregisters.
     all_closed: Condvar,
+    /// The inproc endpoints.
+    inproc: Mutex<crate::transport::inproc::Registry>,
 }
 
 /// The settable options (libzmq's `_opt_sync` guarded fields).

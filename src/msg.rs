@@ -532,6 +532,18 @@ impl Drop for ForeignBuffer {
     }
 }
 
+impl crate::pipe::PipeItem for Msg {
+    fn more(&self) -> bool {
+        Msg::more(self)
+    }
+
+    /// The routing-id notification a session puts ahead of a peer's messages (libzmq's
+    /// `routing_id` flag) is not a message of the peer's and does not count against the HWM.
+    fn uncounted(&self) -> bool {
+        self.flags() & ROUTING_ID != 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,11 @@
-//! Socket types and their routing parts (being written).
+//! Socket types and their routing parts.
 
 #![forbid(unsafe_code)]
 
+pub mod base;
 pub mod kind;
 pub mod mtrie;
 pub mod options;
+pub mod pair;
+pub mod pipes;
 pub mod trie;

@@ -2,6 +2,7 @@
 //! addresses are parsed and resolved. Socket types know nothing of transports; the socket
 //! layer asks this module whether an endpoint is well formed and usable by its type.
 
+pub mod inproc;
 pub mod ipc_address;
 pub mod net;
 pub mod tcp_address;
