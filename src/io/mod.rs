@@ -6,9 +6,16 @@
 //! - [`mailbox`]: a multi-producer command queue whose reader sleeps on a [`signaler::Signaler`],
 //!   signalled once per batch (only when the reader had gone to sleep).
 //!
-//! The I/O threads, engines, listeners and connecters of the socket engine build on these.
+//! - [`reactor`]: an I/O thread running handlers, their timers and commands.
+//! - [`listener`], [`connecter`]: `zmq_bind`/`zmq_connect` over tcp and ipc.
+//! - [`session`]: one stream connection's pipe to the socket, driving an [`engine`]
+//!   (the ZMTP connection over the stream).
 
+pub mod connecter;
+pub mod engine;
+pub mod listener;
 pub mod mailbox;
 pub mod reactor;
+pub mod session;
 pub mod signaler;
 pub mod sys;

@@ -19,6 +19,8 @@ use mio::{Events, Poll, Token, Waker};
 
 use crate::error::{Error, Result};
 use crate::io::mailbox::{Mailbox, Notify};
+use crate::msg::Msg;
+use crate::pipe::PipeCommand;
 
 /// The token of the reactor's own waker.
 const WAKER: Token = Token(usize::MAX);
@@ -32,6 +34,9 @@ pub trait Handler: Send {
     fn activated(&mut self, _reactor: &mut Reactor) {}
     /// Timer `id` (from [`Reactor::add_timer`]) expired.
     fn timer(&mut self, _reactor: &mut Reactor, _id: u64) {}
+    /// A command for a pipe end this handler owns, tagged with the `key` the handler chose
+    /// when it made the pipe (tokens are reused, so a handler ignores keys it does not own).
+    fn pipe_command(&mut self, _reactor: &mut Reactor, _key: u64, _cmd: PipeCommand<Msg>) {}
     /// The reactor is shutting down, or the handler is being removed: release resources.
     fn stop(&mut self, _reactor: &mut Reactor) {}
 }
@@ -42,6 +47,8 @@ pub enum Command {
     Run(Box<dyn FnOnce(&mut Reactor) + Send>),
     /// Call `activated` on the handler at this token.
     Activate(Token),
+    /// Call `pipe_command` on the handler at this token.
+    Pipe(Token, u64, PipeCommand<Msg>),
     /// Stop every handler and end the thread.
     Stop,
 }
@@ -51,6 +58,7 @@ impl std::fmt::Debug for Command {
         match self {
             Command::Run(_) => f.write_str("Run"),
             Command::Activate(t) => write!(f, "Activate({t:?})"),
+            Command::Pipe(t, key, cmd) => write!(f, "Pipe({t:?}, {key}, {cmd:?})"),
             Command::Stop => f.write_str("Stop"),
         }
     }
@@ -232,6 +240,9 @@ impl Reactor {
                         }
                     }
                     Command::Activate(token) => self.dispatch(token, |h, r| h.activated(r)),
+                    Command::Pipe(token, key, cmd) => {
+                        self.dispatch(token, |h, r| h.pipe_command(r, key, cmd));
+                    }
                     Command::Stop => self.stopping = true,
                 }
             }

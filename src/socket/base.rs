@@ -445,6 +445,15 @@ impl Core {
                 });
                 endpoint.to_owned()
             }
+            Protocol::Tcp | Protocol::Ipc => {
+                let link = self.link();
+                let (name, handle) = crate::io::listener::bind(protocol, address, &link)?;
+                self.endpoints.push(Endpoint {
+                    name: name.clone(),
+                    handle: Some(handle),
+                });
+                name
+            }
             _ => return Err(Error::ProtoNoSupport),
         };
         self.last_endpoint = name;
@@ -463,6 +472,19 @@ impl Core {
                 self.endpoints.push(Endpoint {
                     name: endpoint.to_owned(),
                     handle: None,
+                });
+            }
+            Protocol::Tcp | Protocol::Ipc => {
+                let link = self.link();
+                let (peer, handle) =
+                    crate::io::connecter::connect(protocol, address, endpoint, &link)?;
+                if let Some(peer) = peer {
+                    let id = self.pipes.insert(peer);
+                    self.routing.attach(&mut self.pipes, id);
+                }
+                self.endpoints.push(Endpoint {
+                    name: endpoint.to_owned(),
+                    handle: Some(handle),
                 });
             }
             _ => return Err(Error::ProtoNoSupport),
