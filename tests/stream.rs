@@ -4,12 +4,17 @@
 //! `CI=true`). Every blocking call has a timeout.
 
 use std::ffi::c_int;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zmq::consts::*;
 use zmq::ctx::Context;
+use zmq::error::Error;
 use zmq::msg::Msg;
 use zmq::socket::base::Socket;
 use zmq::socket::kind::SocketType;
@@ -134,4 +139,342 @@ fn tcp_exchange() {
 #[test]
 fn ipc_exchange() {
     exchange("ipc");
+}
+
+/// A port that was free a moment ago (for connect-before-bind and restarts).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn connect_before_bind(transport: &str) {
+    let ctx = Context::new();
+    let ep = if transport == "tcp" {
+        format!("tcp://127.0.0.1:{}", free_port())
+    } else {
+        ipc_endpoint()
+    };
+    let b = pair(&ctx);
+    b.connect(&ep).unwrap();
+    // Queued in the pipe before any connection exists.
+    send(&b, b"early", true);
+    send(&b, b"bird", false);
+    std::thread::sleep(Duration::from_millis(50));
+    let a = pair(&ctx);
+    a.bind(&ep).unwrap();
+    assert_eq!(recv(&a), (b"early".to_vec(), true));
+    assert_eq!(recv(&a), (b"bird".to_vec(), false));
+    send(&a, b"late", false);
+    assert_eq!(recv(&b), (b"late".to_vec(), false));
+    a.close();
+    b.close();
+    term(ctx);
+}
+
+#[test]
+fn tcp_connect_before_bind() {
+    connect_before_bind("tcp");
+}
+
+#[test]
+fn ipc_connect_before_bind() {
+    connect_before_bind("ipc");
+}
+
+fn reconnect(transport: &str) {
+    let ctx = Context::new();
+    let ep = if transport == "tcp" {
+        format!("tcp://127.0.0.1:{}", free_port())
+    } else {
+        ipc_endpoint()
+    };
+    let a = pair(&ctx);
+    a.bind(&ep).unwrap();
+    let b = pair(&ctx);
+    set_int(&b, ZMQ_RECONNECT_IVL, 20);
+    b.connect(&ep).unwrap();
+    send(&b, b"one", false);
+    assert_eq!(recv(&a), (b"one".to_vec(), false));
+    a.close();
+    // Let the connecter see the disconnect before queueing the next message.
+    std::thread::sleep(Duration::from_millis(100));
+    send(&b, b"two", false);
+    let a2 = pair(&ctx);
+    a2.bind(&ep).unwrap();
+    assert_eq!(recv(&a2), (b"two".to_vec(), false));
+    send(&a2, b"three", false);
+    assert_eq!(recv(&b), (b"three".to_vec(), false));
+    a2.close();
+    b.close();
+    term(ctx);
+}
+
+#[test]
+fn tcp_reconnect_after_peer_restart() {
+    reconnect("tcp");
+}
+
+#[test]
+fn ipc_reconnect_after_peer_restart() {
+    reconnect("ipc");
+}
+
+#[test]
+fn hwm_backpressure() {
+    let ctx = Context::new();
+    let a = pair(&ctx);
+    let b = pair(&ctx);
+    set_int(&a, ZMQ_RCVHWM, 5);
+    set_int(&b, ZMQ_SNDHWM, 5);
+    link(&a, &b, "tcp");
+    // Large messages, so the kernel's buffers fill quickly too.
+    let body = vec![7u8; 256 * 1024];
+    let mut sent = 0;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut m = Msg::copy_from_slice(&body).unwrap();
+        match b.send(&mut m, ZMQ_DONTWAIT) {
+            Ok(()) => sent += 1,
+            Err(Error::Again) => {
+                // The session may still be moving messages out; look again shortly.
+                std::thread::sleep(Duration::from_millis(50));
+                let mut m = Msg::copy_from_slice(&body).unwrap();
+                match b.send(&mut m, ZMQ_DONTWAIT) {
+                    Ok(()) => sent += 1,
+                    Err(Error::Again) => break,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the HWM never stopped the sender"
+        );
+    }
+    assert!(
+        (5..200).contains(&sent),
+        "{sent} messages went out before the HWM"
+    );
+    for _ in 0..sent {
+        let m = a.recv(0).unwrap();
+        assert_eq!(m.len(), body.len());
+    }
+    // Room again.
+    send(&b, b"after", false);
+    assert_eq!(recv(&a), (b"after".to_vec(), false));
+    a.close();
+    b.close();
+    term(ctx);
+}
+
+#[test]
+fn close_delivers_pending_messages() {
+    let ctx = Context::new();
+    let a = pair(&ctx);
+    let b = pair(&ctx);
+    link(&a, &b, "tcp");
+    send(&b, b"ready", false);
+    assert_eq!(recv(&a), (b"ready".to_vec(), false));
+    set_int(&b, ZMQ_LINGER, 5000);
+    let body = vec![3u8; 10_000];
+    for i in 0..1000u32 {
+        let mut m = Msg::copy_from_slice(&body).unwrap();
+        m.data_mut().unwrap()[..4].copy_from_slice(&i.to_be_bytes());
+        b.send(&mut m, 0).unwrap();
+    }
+    b.close();
+    for i in 0..1000u32 {
+        let m = a.recv(0).unwrap();
+        assert_eq!(m.data()[..4], i.to_be_bytes());
+    }
+    a.close();
+    term(ctx);
+}
+
+#[test]
+fn bind_errors_and_unbind() {
+    let ctx = Context::new();
+    let a = pair(&ctx);
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = last_endpoint(&a);
+    let b = pair(&ctx);
+    assert_eq!(b.bind(&ep), Err(Error::AddrInUse));
+    assert_eq!(b.bind("tcp://no-such-interface-xyz:*"), Err(Error::NoDev));
+    assert_eq!(b.connect("tcp://127.0.0.1"), Err(Error::Inval));
+    assert_eq!(
+        b.bind("ipc:///no-such-dir-zmq-rs/x.sock"),
+        Err(Error::NoEnt)
+    );
+    // Unbinding takes the resolved name; the wildcard form is unknown.
+    assert_eq!(a.term_endpoint("tcp://127.0.0.1:*"), Err(Error::NoEnt));
+    a.term_endpoint(&ep).unwrap();
+    // ipc: the socket file (and the directory of `ipc://*`) go on unbind.
+    let c = pair(&ctx);
+    c.bind("ipc://*").unwrap();
+    let wild = last_endpoint(&c);
+    let path = PathBuf::from(wild.strip_prefix("ipc://").unwrap());
+    assert!(path.exists());
+    c.term_endpoint(&wild).unwrap();
+    let named = ipc_endpoint();
+    c.bind(&named).unwrap();
+    let named_path = PathBuf::from(named.strip_prefix("ipc://").unwrap());
+    assert!(named_path.exists());
+    c.close();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while (path.exists() || named_path.exists()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!path.exists() && !path.parent().unwrap().exists());
+    assert!(!named_path.exists());
+    a.close();
+    b.close();
+    term(ctx);
+}
+
+// ---- against the real libzmq ----
+
+/// Builds the C peer once; `None` (after a message) when there is no cc or libzmq.
+fn libzmq_peer() -> Option<PathBuf> {
+    static PEER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = PEER.get_or_init(|| {
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/stream_peer.c");
+        let out = std::env::temp_dir().join(format!("zmq-rs-stream-peer-{}", std::process::id()));
+        match Command::new("cc")
+            .arg("-o")
+            .arg(&out)
+            .arg(src)
+            .arg("-lzmq")
+            .output()
+        {
+            Ok(o) if o.status.success() => Ok(out),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    match built {
+        Ok(p) => Some(p.clone()),
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but the libzmq peer cannot be built: {why}"
+            );
+            let _ = writeln!(std::io::stderr(), "skipping libzmq interop: {why}");
+            None
+        }
+    }
+}
+
+/// The peer process, killed if the test fails first.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the peer and reads the endpoint line it prints.
+fn start_peer(exe: &PathBuf, mode: &str, ep: &str) -> (Peer, String) {
+    let mut child = Command::new(exe)
+        .args([mode, ep])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let peer = Peer(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the libzmq peer printed no endpoint");
+    (peer, line.trim().to_owned())
+}
+
+fn finish_peer(mut peer: Peer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = peer.0.try_wait().unwrap() {
+            assert!(status.success(), "libzmq peer failed: {status}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "libzmq peer did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Multipart messages and sizes up to 1 MiB through the echoing peer.
+fn echo_through(s: &Socket) {
+    send(s, b"a", true);
+    send(s, b"", true);
+    send(s, b"c", false);
+    assert_eq!(recv(s), (b"a".to_vec(), true));
+    assert_eq!(recv(s), (b"".to_vec(), true));
+    assert_eq!(recv(s), (b"c".to_vec(), false));
+    for size in [0usize, 1, 255, 256, 70_000, 1 << 20] {
+        let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        send(s, &body, false);
+        let (got, more) = recv(s);
+        assert!(!more && got == body, "size {size}");
+    }
+    let m = s.recv(ZMQ_DONTWAIT);
+    assert_eq!(m.err(), Some(Error::Again));
+    send(s, b"END", false);
+}
+
+fn libzmq_interop(transport: &str, libzmq_binds: bool) {
+    let Some(exe) = libzmq_peer() else {
+        return;
+    };
+    let ctx = Context::new();
+    let s = pair(&ctx);
+    let peer = if libzmq_binds {
+        let ep = if transport == "tcp" {
+            "tcp://127.0.0.1:*".to_owned()
+        } else {
+            ipc_endpoint()
+        };
+        let (peer, bound) = start_peer(&exe, "bind", &ep);
+        s.connect(&bound).unwrap();
+        peer
+    } else {
+        let ep = if transport == "tcp" {
+            s.bind("tcp://127.0.0.1:*").unwrap();
+            last_endpoint(&s)
+        } else {
+            let ep = ipc_endpoint();
+            s.bind(&ep).unwrap();
+            ep
+        };
+        start_peer(&exe, "connect", &ep).0
+    };
+    echo_through(&s);
+    finish_peer(peer);
+    s.close();
+    term(ctx);
+}
+
+#[test]
+fn libzmq_binds_tcp() {
+    libzmq_interop("tcp", true);
+}
+
+#[test]
+fn libzmq_connects_tcp() {
+    libzmq_interop("tcp", false);
+}
+
+#[test]
+fn libzmq_binds_ipc() {
+    libzmq_interop("ipc", true);
+}
+
+#[test]
+fn libzmq_connects_ipc() {
+    libzmq_interop("ipc", false);
 }

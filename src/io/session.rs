@@ -411,11 +411,10 @@ impl Session {
             if self.engine.is_none() {
                 return;
             }
-            self.pump_out();
-            let engine = self.engine.as_mut().expect("checked above");
-            if !engine.flush() {
+            if !self.write_out() {
                 continue; // the Closed event is next
             }
+            let engine = self.engine.as_mut().expect("checked above");
             if self.closing && self.pipe.is_none() && !engine.has_pending_output() {
                 self.finish(r);
                 return;
@@ -546,20 +545,39 @@ impl Session {
         }
     }
 
-    /// Takes messages from the pipe into the connection, up to one batch.
-    fn pump_out(&mut self) {
-        let (Some(engine), Some(pipe)) = (self.engine.as_mut(), self.pipe.as_mut()) else {
-            return;
-        };
-        if !engine.conn.can_send() || engine.is_blocked() || engine.has_pending_output() {
-            return;
+    /// Writes what the connection queued, then batches of messages from the pipe, until
+    /// the stream would block or the pipe is dry. `false` when the stream failed.
+    fn write_out(&mut self) -> bool {
+        loop {
+            let Some(engine) = self.engine.as_mut() else {
+                return true;
+            };
+            if !engine.flush() {
+                return false;
+            }
+            if engine.is_blocked() || engine.has_pending_output() || !self.pump_out() {
+                return true;
+            }
         }
+    }
+
+    /// Takes messages from the pipe into the connection, up to one batch; whether it took
+    /// any.
+    fn pump_out(&mut self) -> bool {
+        let (Some(engine), Some(pipe)) = (self.engine.as_mut(), self.pipe.as_mut()) else {
+            return false;
+        };
+        if !engine.conn.can_send() {
+            return false;
+        }
+        let mut took = false;
         let subs = sends_subscriptions(self.link.options.socket_type);
         let mut budget = OUT_BATCH;
         while budget > 0 {
             let Some(mut m) = pipe.read() else {
                 break;
             };
+            took = true;
             let first = !self.out_in_message;
             let more = m.more();
             self.out_in_message = more;
@@ -579,6 +597,7 @@ impl Session {
                 break;
             }
         }
+        took
     }
 
     fn engine_closed(&mut self, r: &mut Reactor, reason: CloseReason) {

@@ -252,7 +252,10 @@ impl Socket {
         }
         for id in core.pipes.ids() {
             if let Some(p) = core.pipes.pipe(id) {
-                p.terminate(true);
+                // As libzmq: the messages this socket sent still go out (the peer end keeps
+                // its delay); those sent to it are dropped, so a closed reader cannot stall
+                // the termination waiting for its own delimiter.
+                p.terminate(false);
             }
         }
         core.process_commands();
