@@ -478,3 +478,84 @@ fn libzmq_binds_ipc() {
 fn libzmq_connects_ipc() {
     libzmq_interop("ipc", false);
 }
+
+/// Throughput over tcp (run with `--ignored --nocapture` to see the numbers).
+#[test]
+#[ignore]
+fn tcp_throughput() {
+    for (size, count) in [(16usize, 2_000_000u32), (1024, 500_000), (65536, 20_000)] {
+        let ctx = Context::new();
+        let a = pair(&ctx);
+        let b = pair(&ctx);
+        link(&a, &b, "tcp");
+        let body = vec![1u8; size];
+        let start = Instant::now();
+        let sender = std::thread::spawn(move || {
+            for _ in 0..count {
+                let mut m = Msg::copy_from_slice(&body).unwrap();
+                b.send(&mut m, 0).unwrap();
+            }
+            b
+        });
+        for _ in 0..count {
+            a.recv(0).unwrap();
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let b = sender.join().unwrap();
+        println!(
+            "{size} B: {:.0} msg/s, {:.0} MB/s",
+            f64::from(count) / secs,
+            f64::from(count) * size as f64 / secs / 1e6
+        );
+        a.close();
+        b.close();
+        term(ctx);
+    }
+}
+
+/// Closing a socket whose connect never succeeded ends at once without queued messages,
+/// and within the linger period with them.
+#[test]
+fn close_unconnected() {
+    let ctx = Context::new();
+    let ep = format!("tcp://127.0.0.1:{}", free_port());
+    let idle = pair(&ctx);
+    idle.connect(&ep).unwrap();
+    idle.connect(&ipc_endpoint()).unwrap();
+    std::thread::sleep(Duration::from_millis(30));
+    idle.close();
+    let queued = pair(&ctx);
+    set_int(&queued, ZMQ_LINGER, 100);
+    queued.connect(&ep).unwrap();
+    send(&queued, b"never delivered", false);
+    let start = Instant::now();
+    queued.close();
+    let dropped = pair(&ctx);
+    set_int(&dropped, ZMQ_LINGER, 0);
+    dropped.connect(&ep).unwrap();
+    send(&dropped, b"dropped", false);
+    dropped.close();
+    term(ctx);
+    assert!(start.elapsed() >= Duration::from_millis(90));
+}
+
+/// With ZMQ_IMMEDIATE no pipe exists until a connection does: nothing can be queued.
+#[test]
+fn immediate_connect_queues_nothing() {
+    let ctx = Context::new();
+    let ep = format!("tcp://127.0.0.1:{}", free_port());
+    let b = pair(&ctx);
+    set_int(&b, ZMQ_IMMEDIATE, 1);
+    set_int(&b, ZMQ_RECONNECT_IVL, 10);
+    b.connect(&ep).unwrap();
+    let mut m = Msg::copy_from_slice(b"x").unwrap();
+    assert_eq!(b.send(&mut m, ZMQ_DONTWAIT), Err(Error::Again));
+    let a = pair(&ctx);
+    a.bind(&ep).unwrap();
+    // The pipe appears once the handshake is done.
+    send(&b, b"now", false);
+    assert_eq!(recv(&a), (b"now".to_vec(), false));
+    a.close();
+    b.close();
+    term(ctx);
+}
