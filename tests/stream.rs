@@ -555,7 +555,28 @@ fn immediate_connect_queues_nothing() {
     // The pipe appears once the handshake is done.
     send(&b, b"now", false);
     assert_eq!(recv(&a), (b"now".to_vec(), false));
+    // The pipe goes with the connection, and comes back with the next one.
     a.close();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut m = Msg::copy_from_slice(b"x").unwrap();
+        if b.send(&mut m, ZMQ_DONTWAIT) == Err(Error::Again) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pipe outlived its connection"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // PAIR takes a new pipe only once the old one is gone, which needs a read attempt to
+    // meet the old pipe's delimiter (the pipe layer waits for its reader there).
+    assert_eq!(b.recv(ZMQ_DONTWAIT).err(), Some(Error::Again));
+    let a2 = pair(&ctx);
+    a2.bind(&ep).unwrap();
+    send(&b, b"again", false);
+    assert_eq!(recv(&a2), (b"again".to_vec(), false));
+    a2.close();
     b.close();
     term(ctx);
 }

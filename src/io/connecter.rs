@@ -201,3 +201,43 @@ pub fn connect(
         }),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::kind::SocketType;
+
+    #[test]
+    fn reconnect_interval_jitters_and_backs_off() {
+        let mut o = Options::new(SocketType::Pair);
+        o.reconnect_ivl = 100;
+        let mut d = Dialer::new(Target::Ipc(IpcAddr::Path("/x".into())));
+        for _ in 0..20 {
+            let ms = d.next_interval(&o).as_millis();
+            assert!((100..200).contains(&ms), "{ms}");
+        }
+        o.reconnect_ivl_max = 350;
+        let got: Vec<u128> = (0..5).map(|_| d.next_interval(&o).as_millis()).collect();
+        // 100, 200, 350, 350, 350 plus up to 99 of jitter each.
+        for (ms, base) in got.iter().zip([100, 200, 350, 350, 350]) {
+            assert!((base..base + 100).contains(ms), "{got:?}");
+        }
+        d.connected();
+        assert!(d.next_interval(&o).as_millis() < 200);
+    }
+
+    #[test]
+    fn connect_checks_syntax_synchronously() {
+        let ctx = Context::new();
+        let s =
+            crate::socket::base::Socket::new(&ctx, crate::socket::kind::SocketType::Pair).unwrap();
+        assert_eq!(s.connect("tcp://127.0.0.1"), Err(Error::Inval));
+        // libzmq accepts an empty host here and fails later, in the I/O thread.
+        s.connect("tcp://:5555").unwrap();
+        let long = format!("ipc:///{}", "x".repeat(200));
+        assert_eq!(s.connect(&long), Err(Error::Os(libc::ENAMETOOLONG)));
+        s.connect("tcp://localhost:5555").unwrap();
+        s.close();
+        ctx.terminate();
+    }
+}

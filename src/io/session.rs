@@ -207,6 +207,11 @@ pub struct Session {
     key: u64,
     cell: WakeCell,
     pipe: Option<Pipe<Msg>>,
+    /// Pipes given up on a disconnect (`ZMQ_IMMEDIATE`), with their keys, until their
+    /// termination completes.
+    dying: Vec<(u64, Pipe<Msg>)>,
+    /// `finish` was asked for while pipes were still dying.
+    finish_pending: bool,
     engine: Option<Engine>,
     /// A connection that is being dialled (connecting sessions).
     dialing: Option<Stream>,
@@ -258,6 +263,8 @@ impl Session {
             key,
             cell,
             pipe: None,
+            dying: Vec::new(),
+            finish_pending: false,
             engine: None,
             dialing: None,
             dialer: None,
@@ -624,7 +631,16 @@ impl Session {
             && !matches!(reason, CloseReason::Protocol(_));
         if reconnect {
             let ty = self.options().socket_type;
-            if let Some(pipe) = self.pipe.as_mut() {
+            if self.options().immediate {
+                // No queueing while disconnected: the pipe goes, a new one comes with the
+                // next connection (libzmq's `reconnect` with `ZMQ_IMMEDIATE`).
+                if let Some(mut pipe) = self.pipe.take() {
+                    pipe.terminate(false);
+                    self.dying.push((self.key, pipe));
+                    self.key = fresh_key();
+                    self.out_in_message = false;
+                }
+            } else if let Some(pipe) = self.pipe.as_mut() {
                 if sends_subscriptions(ty) {
                     // The socket resends its subscriptions for the next connection.
                     pipe.hiccup();
@@ -674,8 +690,12 @@ impl Session {
         }
     }
 
-    /// Removes the session; `stop` closes the streams.
+    /// Removes the session (once no pipe is still terminating); `stop` closes the streams.
     fn finish(&mut self, r: &mut Reactor) {
+        if !self.dying.is_empty() {
+            self.finish_pending = true;
+            return;
+        }
         if let Some(p) = self.pipe.as_mut() {
             // Not normally reached with a live pipe; make sure the socket is not left waiting.
             p.terminate(false);
@@ -747,6 +767,16 @@ impl Handler for Session {
 
     fn pipe_command(&mut self, r: &mut Reactor, key: u64, cmd: PipeCommand<Msg>) {
         if key != self.key {
+            if let Some(i) = self.dying.iter().position(|(k, _)| *k == key) {
+                let pipe = &mut self.dying[i].1;
+                let event = pipe.process_command(cmd);
+                if event == Some(PipeEvent::Terminated) {
+                    self.dying.swap_remove(i);
+                    if self.dying.is_empty() && self.finish_pending {
+                        self.finish(r);
+                    }
+                }
+            }
             return;
         }
         let Some(pipe) = self.pipe.as_mut() else {
