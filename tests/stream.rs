@@ -580,3 +580,46 @@ fn immediate_connect_queues_nothing() {
     b.close();
     term(ctx);
 }
+
+/// A peer that never answers the greeting is dropped after ZMQ_HANDSHAKE_IVL, and the
+/// connecter dials again.
+#[test]
+fn handshake_timeout_then_reconnect() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ctx = Context::new();
+    let s = pair(&ctx);
+    set_int(&s, ZMQ_HANDSHAKE_IVL, 100);
+    set_int(&s, ZMQ_RECONNECT_IVL, 10);
+    s.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let accept = || {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match listener.accept() {
+                Ok((c, _)) => return c,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("no connection: {e}"),
+            }
+        }
+    };
+    let mut first = accept();
+    first.set_nonblocking(false).unwrap();
+    first
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let start = Instant::now();
+    let mut got = Vec::new();
+    first.read_to_end(&mut got).unwrap();
+    // Our signature went out, then the connection was closed by the handshake timer.
+    assert_eq!(got[0], 0xff);
+    assert_eq!(got[9], 0x7f);
+    let waited = start.elapsed();
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    let _second = accept();
+    s.close();
+    term(ctx);
+}

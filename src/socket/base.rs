@@ -149,6 +149,9 @@ struct Core {
     last_endpoint: String,
     rcvmore: bool,
     stopped: bool,
+    /// `zmq_close` was called: pipes that still arrive (a session finishing its handshake)
+    /// are ended at once, as libzmq's `attach_pipe` does for a terminating socket.
+    closing: bool,
 }
 
 /// A ZeroMQ socket.
@@ -191,6 +194,7 @@ impl Socket {
                 last_endpoint: String::new(),
                 rcvmore: false,
                 stopped: false,
+                closing: false,
             }),
         })
     }
@@ -245,6 +249,7 @@ impl Socket {
     /// finishes the termination handshakes).
     pub fn close(self) {
         let mut core = self.core.into_inner();
+        core.closing = true;
         for ep in core.endpoints.drain(..) {
             if let Some(h) = ep.handle {
                 h.stop();
@@ -292,6 +297,11 @@ impl Core {
                 SocketCommand::Attach(peer) => {
                     let id = self.pipes.insert(*peer);
                     self.routing.attach(&mut self.pipes, id);
+                    if self.closing {
+                        if let Some(p) = self.pipes.pipe(id) {
+                            p.terminate(false);
+                        }
+                    }
                 }
                 SocketCommand::Pipe(key, cmd) => {
                     let Some(id) = self.pipes.find(key) else {
