@@ -94,6 +94,7 @@ fn exchange(transport: &str) {
     let ctx = Context::new();
     let a = pair(&ctx);
     let b = pair(&ctx);
+    a.set_option(ZMQ_METADATA, Some(b"X-Hello:world")).unwrap();
     link(&a, &b, transport);
     // Multipart, both ways.
     send(&b, b"hello", true);
@@ -119,6 +120,7 @@ fn exchange(transport: &str) {
     send(&a, b"meta", false);
     let m = b.recv(0).unwrap();
     assert_eq!(m.property(b"Socket-Type").unwrap().to_bytes(), b"PAIR");
+    assert_eq!(m.property(b"X-Hello").unwrap().to_bytes(), b"world");
     assert!(m.srcfd().is_some_and(|fd| fd > 0));
     if transport == "tcp" {
         assert_eq!(
@@ -289,6 +291,18 @@ fn close_delivers_pending_messages() {
         assert_eq!(m.data()[..4], i.to_be_bytes());
     }
     a.close();
+    term(ctx);
+}
+
+#[test]
+fn no_io_threads() {
+    let ctx = Context::new();
+    ctx.set_int(ZMQ_IO_THREADS, 0).unwrap();
+    let s = pair(&ctx);
+    assert_eq!(s.bind("tcp://127.0.0.1:*"), Err(Error::MThread));
+    assert_eq!(s.connect("ipc://@zmq-rs-nothing"), Err(Error::MThread));
+    s.bind("inproc://fine").unwrap();
+    s.close();
     term(ctx);
 }
 
