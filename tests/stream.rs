@@ -295,6 +295,31 @@ fn close_delivers_pending_messages() {
 }
 
 #[test]
+fn tcp_accept_filter() {
+    let ctx = Context::new();
+    let a = pair(&ctx);
+    set_int(&a, ZMQ_RCVTIMEO, 300);
+    a.set_option(ZMQ_TCP_ACCEPT_FILTER, Some(b"10.1.2.3"))
+        .unwrap();
+    let b = pair(&ctx);
+    link(&a, &b, "tcp");
+    send(&b, b"refused", false);
+    assert_eq!(a.recv(0).err(), Some(Error::Again));
+    let c = pair(&ctx);
+    c.set_option(ZMQ_TCP_ACCEPT_FILTER, Some(b"127.0.0.0/8"))
+        .unwrap();
+    let d = pair(&ctx);
+    link(&c, &d, "tcp");
+    send(&d, b"allowed", false);
+    assert_eq!(recv(&c), (b"allowed".to_vec(), false));
+    for s in [a, b, c, d] {
+        set_int(&s, ZMQ_LINGER, 0);
+        s.close();
+    }
+    term(ctx);
+}
+
+#[test]
 fn no_io_threads() {
     let ctx = Context::new();
     ctx.set_int(ZMQ_IO_THREADS, 0).unwrap();

@@ -20,6 +20,10 @@ use crate::zmtp::{Config, Connection};
 /// How much a read asks for at least: many small frames per system call.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// How much one read asks for at most, even for a larger frame (whose body still ends up
+/// in one buffer, over several reads).
+const READ_MAX: usize = 4 * 1024 * 1024;
+
 /// How many chunks one gathered write carries at most (well under `UIO_MAXIOV`).
 const MAX_IOV: usize = 512;
 
@@ -128,7 +132,7 @@ impl Engine {
             .conn
             .bytes_wanted(&self.rbuf)
             .saturating_sub(self.rbuf.len())
-            .max(READ_CHUNK);
+            .clamp(READ_CHUNK, READ_MAX);
         let len = self.rbuf.len();
         // Zero-filling costs far less than the read itself and keeps this safe code.
         self.rbuf.resize(len + want, 0);

@@ -49,7 +49,12 @@ impl Listener {
     fn accept_one(&mut self) -> std::io::Result<Stream> {
         match &self.socket {
             ListenSocket::Tcp(l) => {
-                let (s, _) = l.accept()?;
+                let (s, peer) = l.accept()?;
+                let filters = &self.link.options.tcp_accept_filters;
+                if !filters.is_empty() && !filters.iter().any(|f| f.matches(peer.ip())) {
+                    // ZMQ_TCP_ACCEPT_FILTER: closed at once, as libzmq does.
+                    return Err(std::io::ErrorKind::ConnectionAborted.into());
+                }
                 // A tuning failure leaves a working connection with system defaults.
                 let _ = net::tune_connection(s.as_raw_fd(), &self.net);
                 Ok(Stream::Tcp(s))

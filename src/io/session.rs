@@ -661,7 +661,7 @@ impl Session {
 
     fn start_linger(&mut self, r: &mut Reactor) {
         self.lingering = true;
-        let linger = self.options().linger;
+        let linger = self.link.linger.load(Ordering::Relaxed);
         if linger == 0 {
             self.linger_expired = true;
             if let Some(p) = self.pipe.as_mut() {

@@ -13,6 +13,7 @@
 use std::ffi::c_int;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -135,6 +136,9 @@ pub struct SocketLink {
     pub options: Arc<Options>,
     /// The context.
     pub ctx: Context,
+    /// The socket's current `ZMQ_LINGER`: sessions read it when their pipe ends, as libzmq
+    /// passes the linger in force at close time.
+    pub linger: Arc<AtomicI32>,
 }
 
 /// The socket state behind the mutex.
@@ -143,6 +147,8 @@ struct Core {
     id: SocketId,
     mailbox: Arc<SocketMailbox>,
     options: Options,
+    /// `options.linger`, shared with the sessions.
+    linger: Arc<AtomicI32>,
     pipes: Pipes,
     routing: Box<dyn Routing>,
     endpoints: Vec<Endpoint>,
@@ -187,6 +193,7 @@ impl Socket {
                 ctx: ctx.clone(),
                 id,
                 mailbox,
+                linger: Arc::new(AtomicI32::new(options.linger)),
                 options,
                 pipes: Pipes::default(),
                 routing,
@@ -402,7 +409,9 @@ impl Core {
 
     fn set_option(&mut self, id: c_int, value: Option<&[u8]>) -> Result<()> {
         self.check_alive()?;
-        match self.options.set(id, value)? {
+        let applied = self.options.set(id, value)?;
+        self.linger.store(self.options.linger, Ordering::Relaxed);
+        match applied {
             Applied::Stored => Ok(()),
             applied => self.routing.apply(&mut self.pipes, applied),
         }
@@ -430,6 +439,7 @@ impl Core {
             mailbox: self.mailbox.clone(),
             options: Arc::new(self.options.clone()),
             ctx: self.ctx.clone(),
+            linger: self.linger.clone(),
         }
     }
 
