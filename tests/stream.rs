@@ -320,6 +320,35 @@ fn tcp_accept_filter() {
 }
 
 #[test]
+fn ipc_peer_filters() {
+    let uid = std::fs::metadata("/proc/self").map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid()
+    });
+    let uid = uid.unwrap() as c_int;
+    let ctx = Context::new();
+    let a = pair(&ctx);
+    set_int(&a, ZMQ_RCVTIMEO, 300);
+    set_int(&a, ZMQ_IPC_FILTER_UID, uid + 1);
+    let b = pair(&ctx);
+    link(&a, &b, "ipc");
+    send(&b, b"refused", false);
+    assert_eq!(a.recv(0).err(), Some(Error::Again));
+    let c = pair(&ctx);
+    set_int(&c, ZMQ_IPC_FILTER_UID, uid + 1);
+    set_int(&c, ZMQ_IPC_FILTER_PID, std::process::id() as c_int);
+    let d = pair(&ctx);
+    link(&c, &d, "ipc");
+    send(&d, b"allowed", false);
+    assert_eq!(recv(&c), (b"allowed".to_vec(), false));
+    for s in [a, b, c, d] {
+        set_int(&s, ZMQ_LINGER, 0);
+        s.close();
+    }
+    term(ctx);
+}
+
+#[test]
 fn no_io_threads() {
     let ctx = Context::new();
     ctx.set_int(ZMQ_IO_THREADS, 0).unwrap();

@@ -59,9 +59,53 @@ impl Listener {
                 let _ = net::tune_connection(s.as_raw_fd(), &self.net);
                 Ok(Stream::Tcp(s))
             }
-            ListenSocket::Ipc(l) => Ok(Stream::Ipc(l.accept()?.0)),
+            ListenSocket::Ipc(l) => {
+                let (s, _) = l.accept()?;
+                if !self.ipc_peer_allowed(s.as_raw_fd()) {
+                    return Err(std::io::ErrorKind::ConnectionAborted.into());
+                }
+                Ok(Stream::Ipc(s))
+            }
         }
     }
+
+    /// The `ZMQ_IPC_FILTER_UID/GID/PID` check: with any filter set, the peer's process
+    /// (SO_PEERCRED) must match one of them.
+    fn ipc_peer_allowed(&self, fd: std::os::fd::RawFd) -> bool {
+        let o = &self.link.options;
+        if o.ipc_uid_filters.is_empty()
+            && o.ipc_gid_filters.is_empty()
+            && o.ipc_pid_filters.is_empty()
+        {
+            return true;
+        }
+        let Some(cred) = peer_cred(fd) else {
+            return false;
+        };
+        o.ipc_uid_filters.contains(&cred.uid)
+            || o.ipc_gid_filters.contains(&cred.gid)
+            || o.ipc_pid_filters.contains(&cred.pid)
+    }
+}
+
+/// The credentials of a Unix socket's peer process.
+fn peer_cred(fd: std::os::fd::RawFd) -> Option<libc::ucred> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: passes a pointer to a live ucred and its exact size.
+    crate::syscall!(getsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_PEERCRED,
+        (&mut cred as *mut libc::ucred).cast(),
+        &mut len
+    ))
+    .ok()?;
+    Some(cred)
 }
 
 impl Handler for Listener {
