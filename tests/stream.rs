@@ -691,3 +691,32 @@ fn handshake_timeout_then_reconnect() {
     s.close();
     term(ctx);
 }
+
+/// A protocol error (here a security mechanism mismatch) ends the connection and the
+/// connecter does not dial again (protocol.md 3.8).
+#[test]
+fn protocol_error_stops_reconnecting() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ctx = Context::new();
+    let s = pair(&ctx);
+    set_int(&s, ZMQ_RECONNECT_IVL, 10);
+    s.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1];
+    let mut mechanism = b"CURVE".to_vec();
+    mechanism.resize(20, 0);
+    greeting.extend_from_slice(&mechanism);
+    greeting.resize(64, 0);
+    peer.write_all(&greeting).unwrap();
+    let mut got = Vec::new();
+    peer.read_to_end(&mut got).unwrap();
+    assert!(got.len() >= 10 && got[0] == 0xff);
+    listener.set_nonblocking(true).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(listener.accept().is_err(), "the connecter dialled again");
+    s.close();
+    term(ctx);
+}

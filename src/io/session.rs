@@ -700,7 +700,20 @@ impl Session {
             // Not normally reached with a live pipe; make sure the socket is not left waiting.
             p.terminate(false);
         }
+        // A handler removing itself is dropped without `stop`: release the streams here.
+        self.release(r);
         r.remove(self.token);
+    }
+
+    /// Closes the streams (writing what the engine holds if the stream takes it now).
+    fn release(&mut self, r: &mut Reactor) {
+        if let Some(mut e) = self.engine.take() {
+            e.flush();
+            e.stream.deregister(r.registry());
+        }
+        if let Some(mut s) = self.dialing.take() {
+            s.deregister(r.registry());
+        }
     }
 }
 
@@ -815,13 +828,6 @@ impl Handler for Session {
     }
 
     fn stop(&mut self, r: &mut Reactor) {
-        if let Some(mut e) = self.engine.take() {
-            // Best effort: whatever is queued goes out if the stream takes it now.
-            e.flush();
-            e.stream.deregister(r.registry());
-        }
-        if let Some(mut s) = self.dialing.take() {
-            s.deregister(r.registry());
-        }
+        self.release(r);
     }
 }
