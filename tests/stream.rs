@@ -720,3 +720,55 @@ fn protocol_error_stops_reconnecting() {
     s.close();
     term(ctx);
 }
+
+/// Heartbeats: a peer that completes the handshake but never answers PING is dropped after
+/// ZMQ_HEARTBEAT_TIMEOUT, and the connecter dials again.
+#[test]
+fn heartbeat_timeout_then_reconnect() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ctx = Context::new();
+    let s = pair(&ctx);
+    set_int(&s, ZMQ_RECONNECT_IVL, 10);
+    set_int(&s, ZMQ_HEARTBEAT_IVL, 50);
+    set_int(&s, ZMQ_HEARTBEAT_TIMEOUT, 200);
+    s.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // A NULL greeting, then READY with Socket-Type PAIR.
+    let mut out = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1];
+    let mut mechanism = b"NULL".to_vec();
+    mechanism.resize(20, 0);
+    out.extend_from_slice(&mechanism);
+    out.resize(64, 0);
+    let mut ready = vec![5];
+    ready.extend_from_slice(b"READY");
+    ready.push(11);
+    ready.extend_from_slice(b"Socket-Type");
+    ready.extend_from_slice(&4u32.to_be_bytes());
+    ready.extend_from_slice(b"PAIR");
+    out.push(0x04);
+    out.push(ready.len() as u8);
+    out.extend_from_slice(&ready);
+    peer.write_all(&out).unwrap();
+    let start = Instant::now();
+    let mut got = Vec::new();
+    peer.read_to_end(&mut got).unwrap();
+    let waited = start.elapsed();
+    // Our READY and at least one PING went out before the timeout closed the connection.
+    assert!(got.windows(5).any(|w| w == b"READY"));
+    assert!(got.windows(4).any(|w| w == b"PING"));
+    assert!(
+        waited >= Duration::from_millis(150) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while listener.accept().is_err() {
+        assert!(Instant::now() < deadline, "no reconnect");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.close();
+    term(ctx);
+}
