@@ -6,7 +6,7 @@
 //! The engine never blocks; the session that owns it decides when to read (backpressure)
 //! and reacts to what the connection reports.
 
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice};
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Instant;
 
@@ -14,6 +14,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use mio::{Interest, Registry, Token};
 
 use crate::error::Error;
+use crate::syscall;
 use crate::transport::net;
 use crate::zmtp::{Config, Connection};
 
@@ -53,13 +54,6 @@ impl Stream {
             Stream::Tcp(s) => registry.deregister(s),
             Stream::Ipc(s) => registry.deregister(s),
         };
-    }
-
-    fn read_into(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Ipc(s) => s.read(buf),
-        }
     }
 
     /// The peer's numeric address for `Peer-Address` and ZAP (empty for IPC, as libzmq
@@ -133,31 +127,32 @@ impl Engine {
             .bytes_wanted(&self.rbuf)
             .saturating_sub(self.rbuf.len())
             .clamp(READ_CHUNK, READ_MAX);
+        self.rbuf.reserve(want);
         let len = self.rbuf.len();
-        // Zero-filling costs far less than the read itself and keeps this safe code.
-        self.rbuf.resize(len + want, 0);
-        let result = self.stream.read_into(&mut self.rbuf[len..]);
+        // Straight into the spare capacity: no zero-filling of a fresh chunk per read.
+        let spare = self.rbuf.spare_capacity_mut();
+        let cap = spare.len().min(want.max(READ_CHUNK));
+        // SAFETY: `read` writes at most `cap` bytes into the spare capacity, which is at
+        // least that large and owned by `rbuf` for the duration of the call.
+        let result = syscall!(read(
+            self.stream.as_raw_fd(),
+            spare.as_mut_ptr().cast(),
+            cap
+        ));
         match result {
             Ok(0) => {
-                self.rbuf.truncate(len);
                 self.conn.handle_disconnect(Error::Os(libc::ECONNRESET));
                 ReadOutcome::Closed
             }
             Ok(n) => {
-                self.rbuf.truncate(len + n);
+                // SAFETY: `read` initialised exactly `n` (<= `cap`) bytes after `len`.
+                unsafe { self.rbuf.set_len(len + n as usize) };
                 self.conn.handle_bytes(&mut self.rbuf, Instant::now());
                 ReadOutcome::Fed
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.rbuf.truncate(len);
-                ReadOutcome::WouldBlock
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                self.rbuf.truncate(len);
-                ReadOutcome::Fed
-            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => ReadOutcome::WouldBlock,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Fed,
             Err(e) => {
-                self.rbuf.truncate(len);
                 self.conn.handle_disconnect(Error::from(e));
                 ReadOutcome::Closed
             }
