@@ -38,6 +38,9 @@ const OUT_BATCH: usize = 256 * 1024;
 /// How many reads one readiness event may do before yielding to other handlers.
 const READS_PER_TURN: usize = 32;
 
+/// How many outbound batches one turn may write before yielding to other handlers.
+const BATCHES_PER_TURN: usize = 16;
+
 /// Where the commands for a session's pipe end go: held until the session has a token (a
 /// connect makes the pipe in the application thread), then to its I/O thread.
 enum WakeTarget {
@@ -418,7 +421,7 @@ impl Session {
             if self.engine.is_none() {
                 return;
             }
-            if !self.write_out() {
+            if !self.write_out(r) {
                 continue; // the Closed event is next
             }
             let engine = self.engine.as_mut().expect("checked above");
@@ -553,9 +556,10 @@ impl Session {
     }
 
     /// Writes what the connection queued, then batches of messages from the pipe, until
-    /// the stream would block or the pipe is dry. `false` when the stream failed.
-    fn write_out(&mut self) -> bool {
-        loop {
+    /// the stream would block, the pipe is dry or the turn is over (then the session
+    /// activates itself to go on later). `false` when the stream failed.
+    fn write_out(&mut self, r: &mut Reactor) -> bool {
+        for _ in 0..BATCHES_PER_TURN {
             let Some(engine) = self.engine.as_mut() else {
                 return true;
             };
@@ -566,6 +570,9 @@ impl Session {
                 return true;
             }
         }
+        // A producer as fast as the stream must not keep this thread to itself.
+        r.mailbox().send(Command::Activate(self.token));
+        self.engine.as_mut().is_none_or(Engine::flush)
     }
 
     /// Takes messages from the pipe into the connection, up to one batch; whether it took
