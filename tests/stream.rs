@@ -490,6 +490,13 @@ fn echo_through(s: &Socket) {
         let (got, more) = recv(s);
         assert!(!more && got == body, "size {size}");
     }
+    // Pipelined: many messages out before any comes back.
+    for i in 0..1500u32 {
+        send(s, &i.to_be_bytes(), false);
+    }
+    for i in 0..1500u32 {
+        assert_eq!(recv(s), (i.to_be_bytes().to_vec(), false));
+    }
     let m = s.recv(ZMQ_DONTWAIT);
     assert_eq!(m.err(), Some(Error::Again));
     send(s, b"END", false);
