@@ -779,3 +779,25 @@ fn heartbeat_timeout_then_reconnect() {
     s.close();
     term(ctx);
 }
+
+/// ZMQ_RECONNECT_STOP_CONN_REFUSED: a refused dial ends the connect; what was queued for
+/// it is dropped, and a later bind gets nothing.
+#[test]
+fn reconnect_stop_on_refusal() {
+    let ctx = Context::new();
+    let ep = format!("tcp://127.0.0.1:{}", free_port());
+    let b = pair(&ctx);
+    set_int(&b, ZMQ_RECONNECT_STOP, ZMQ_RECONNECT_STOP_CONN_REFUSED);
+    set_int(&b, ZMQ_RECONNECT_IVL, 10);
+    set_int(&b, ZMQ_LINGER, 0);
+    b.connect(&ep).unwrap();
+    send(&b, b"lost", false);
+    std::thread::sleep(Duration::from_millis(100));
+    let a = pair(&ctx);
+    set_int(&a, ZMQ_RCVTIMEO, 300);
+    a.bind(&ep).unwrap();
+    assert_eq!(a.recv(0).err(), Some(Error::Again));
+    a.close();
+    b.close();
+    term(ctx);
+}

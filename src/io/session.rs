@@ -16,6 +16,11 @@ use bytes::{Bytes, BytesMut};
 use mio::Token;
 use parking_lot::Mutex;
 
+use crate::consts::{
+    ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, ZMQ_RECONNECT_STOP_CONN_REFUSED,
+    ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED,
+};
+use crate::error::Error;
 use crate::io::connecter::Dialer;
 use crate::io::engine::{Engine, ReadOutcome, Stream};
 use crate::io::mailbox::Mailbox;
@@ -222,6 +227,8 @@ pub struct Session {
     /// Set by the endpoint's handle: stop reconnecting and end once the pipe is gone.
     stop_flag: Arc<AtomicBool>,
     stopped: bool,
+    /// The current connection completed its handshake.
+    handshaked: bool,
     metadata: Option<Arc<msg::Metadata>>,
     peer_address: String,
     /// An inbound message the pipe had no room for (reading is paused meanwhile).
@@ -273,6 +280,7 @@ impl Session {
             dialer: None,
             stop_flag,
             stopped: false,
+            handshaked: false,
             metadata: None,
             peer_address: String::new(),
             pending_in: None,
@@ -360,7 +368,28 @@ impl Session {
                     self.connect_timer = Some(r.add_timer(self.token, millis(timeout)));
                 }
             }
-            Err(_) => self.schedule_reconnect(r),
+            Err(e) => self.dial_failed(r, e == Error::Os(libc::ECONNREFUSED)),
+        }
+    }
+
+    /// A dial failed: try again later, unless `ZMQ_RECONNECT_STOP_CONN_REFUSED` says to
+    /// give up on a refusal.
+    fn dial_failed(&mut self, r: &mut Reactor, refused: bool) {
+        if refused && self.options().reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0 {
+            self.give_up(r);
+        } else {
+            self.schedule_reconnect(r);
+        }
+    }
+
+    /// Stops dialling for good: the pipe ends (the socket forgets the peer) and so does
+    /// the session.
+    fn give_up(&mut self, r: &mut Reactor) {
+        self.stopped = true;
+        self.closing = true;
+        match self.pipe.as_mut() {
+            Some(pipe) => pipe.terminate(false),
+            None => self.finish(r),
         }
     }
 
@@ -383,15 +412,15 @@ impl Session {
             return;
         }
         use std::os::fd::AsRawFd;
-        let failed = !matches!(
-            crate::transport::net::take_error(stream.as_raw_fd()),
-            Ok(None)
-        ) || event.is_error();
+        let outcome = crate::transport::net::take_error(stream.as_raw_fd());
+        let refused =
+            matches!(&outcome, Ok(Some(e)) if e.raw_os_error() == Some(libc::ECONNREFUSED));
+        let failed = !matches!(outcome, Ok(None)) || event.is_error();
         let mut stream = self.dialing.take().expect("checked above");
         self.connect_timer = None;
         if failed {
             stream.deregister(r.registry());
-            self.schedule_reconnect(r);
+            self.dial_failed(r, refused);
             return;
         }
         if let Stream::Tcp(s) = &stream {
@@ -519,6 +548,7 @@ impl Session {
         };
         let fd = engine.stream.as_raw_fd();
         self.metadata = Some(peer_metadata(info, &self.peer_address, fd));
+        self.handshaked = true;
         if let Some(d) = self.dialer.as_mut() {
             d.connected();
         }
@@ -632,9 +662,17 @@ impl Session {
                 }
             }
         }
+        let handshaked = std::mem::replace(&mut self.handshaked, false);
+        let stop_flags = self.options().reconnect_stop;
+        let stop_asked = if handshaked {
+            stop_flags & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0
+        } else {
+            stop_flags & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0
+        };
         let reconnect = self.dialer.is_some()
             && !self.stopped
             && !self.closing
+            && !stop_asked
             && !matches!(reason, CloseReason::Protocol(_));
         if reconnect {
             let ty = self.options().socket_type;
