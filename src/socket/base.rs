@@ -95,6 +95,9 @@ pub trait Routing: Send {
     fn has_in(&mut self, pipes: &mut Pipes) -> bool;
     /// Whether `send` would succeed now.
     fn has_out(&mut self, pipes: &mut Pipes) -> bool;
+    /// An option was stored (`zmq_setsockopt`): types that use options outside `send` and
+    /// `recv` (when a pipe attaches, in `has_out`) keep the values they need.
+    fn configure(&mut self, _options: &Options) {}
     /// An option that asks the socket type to act (`ZMQ_SUBSCRIBE`, ...).
     fn apply(&mut self, _pipes: &mut Pipes, _applied: Applied) -> Result<()> {
         Ok(())
@@ -165,8 +168,15 @@ impl std::fmt::Debug for Socket {
 /// The routing of each socket type.
 fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
     use crate::socket::pair::Pair;
+    use crate::socket::{dealer, pull, push, rep, req, router};
     match ty {
         SocketType::Pair => Ok(Box::new(Pair::default())),
+        SocketType::Push => Ok(Box::new(push::Push::default())),
+        SocketType::Pull => Ok(Box::new(pull::Pull::default())),
+        SocketType::Dealer => Ok(Box::new(dealer::Dealer::default())),
+        SocketType::Req => Ok(Box::new(req::Req::new())),
+        SocketType::Rep => Ok(Box::new(rep::Rep::new())),
+        SocketType::Router => Ok(Box::new(router::Router::new())),
         _ => Err(Error::Inval),
     }
 }
@@ -251,8 +261,10 @@ impl Socket {
             }
         }
         for id in core.pipes.ids() {
+            // As libzmq's close: what the peer sent us is no longer wanted (without this a
+            // pipe whose peer had already asked to end would wait forever for us to read).
             if let Some(p) = core.pipes.pipe(id) {
-                p.terminate(true);
+                p.terminate(false);
             }
         }
         core.process_commands();
@@ -390,7 +402,10 @@ impl Core {
     fn set_option(&mut self, id: c_int, value: Option<&[u8]>) -> Result<()> {
         self.check_alive()?;
         match self.options.set(id, value)? {
-            Applied::Stored => Ok(()),
+            Applied::Stored => {
+                self.routing.configure(&self.options);
+                Ok(())
+            }
             applied => self.routing.apply(&mut self.pipes, applied),
         }
     }
@@ -457,7 +472,12 @@ impl Core {
         match protocol {
             Protocol::Inproc => {
                 let link = self.link();
-                let peer = transport::inproc::connect(&self.ctx, address, endpoint, &link)?;
+                let mut peer = transport::inproc::connect(&self.ctx, address, endpoint, &link)?;
+                // `ZMQ_CONNECT_ROUTING_ID` names the peer of this connect only (ROUTER, REP).
+                if !self.options.connect_routing_id.is_empty() {
+                    let id = std::mem::take(&mut self.options.connect_routing_id);
+                    peer.routing_id = Some(id.into());
+                }
                 let id = self.pipes.insert(peer);
                 self.routing.attach(&mut self.pipes, id);
                 self.endpoints.push(Endpoint {

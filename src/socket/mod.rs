@@ -3,9 +3,19 @@
 #![forbid(unsafe_code)]
 
 pub mod base;
+pub mod dealer;
+pub mod fq;
 pub mod kind;
+pub mod lb;
 pub mod mtrie;
 pub mod options;
 pub mod pair;
 pub mod pipes;
+pub mod pull;
+pub mod push;
+pub mod rep;
+pub mod req;
+pub mod router;
+#[cfg(test)]
+mod test_util;
 pub mod trie;
