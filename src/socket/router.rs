@@ -360,3 +360,172 @@ impl Routing for Router {
         self.has_out_part(pipes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::c_int;
+    use std::time::Duration;
+
+    use crate::consts::*;
+    use crate::ctx::Context;
+    use crate::error::Error;
+    use crate::socket::kind::SocketType;
+    use crate::socket::test_util::*;
+
+    #[test]
+    fn generated_ids_are_five_bytes_and_consecutive() {
+        let ctx = Context::new();
+        let router = socket(&ctx, SocketType::Router);
+        router.bind("inproc://gen").unwrap();
+        let a = socket(&ctx, SocketType::Dealer);
+        a.connect("inproc://gen").unwrap();
+        let b = socket(&ctx, SocketType::Dealer);
+        b.connect("inproc://gen").unwrap();
+        send(&a, &[b"from a"]);
+        send(&b, &[b"from b"]);
+        let ma = recv(&router);
+        let mb = recv(&router);
+        assert_eq!(ma[1], b"from a");
+        assert_eq!(mb[1], b"from b");
+        assert_eq!(ma[0].len(), 5);
+        assert_eq!(ma[0][0], 0);
+        assert_eq!(mb[0][0], 0);
+        let na = u32::from_be_bytes(ma[0][1..].try_into().unwrap());
+        let nb = u32::from_be_bytes(mb[0][1..].try_into().unwrap());
+        assert_eq!(nb, na.wrapping_add(1));
+        send(&router, &[&mb[0], b"to b"]);
+        send(&router, &[&ma[0], b"to a", b"two parts"]);
+        assert_eq!(recv(&a), parts(&[b"to a", b"two parts"]));
+        assert_eq!(recv(&b), parts(&[b"to b"]));
+        finish(ctx, vec![router, a, b]);
+    }
+
+    #[test]
+    fn peer_routing_id_and_unroutable_messages() {
+        let ctx = Context::new();
+        let router = socket(&ctx, SocketType::Router);
+        router.bind("inproc://named").unwrap();
+        let d = socket(&ctx, SocketType::Dealer);
+        set_bytes(&d, ZMQ_ROUTING_ID, b"dealer-1");
+        d.connect("inproc://named").unwrap();
+        send(&d, &[b"hello"]);
+        assert_eq!(recv(&router), parts(&[b"dealer-1", b"hello"]));
+        assert_eq!(router.events(), Ok(ZMQ_POLLOUT));
+        // Unknown peer: dropped. A lone routing-id frame (no MORE): ignored.
+        send(&router, &[b"nobody", b"lost"]);
+        send(&router, &[b"dealer-1"]);
+        send(&router, &[b"dealer-1", b"found"]);
+        assert_eq!(recv(&d), parts(&[b"found"]));
+        // Mandatory: unknown peer is EHOSTUNREACH, and the message is not consumed.
+        set_int(&router, ZMQ_ROUTER_MANDATORY, 1);
+        assert_eq!(
+            send_part(&router, b"nobody", ZMQ_SNDMORE),
+            Err(Error::HostUnreach)
+        );
+        send(&router, &[b"dealer-1", b"still"]);
+        assert_eq!(recv(&d), parts(&[b"still"]));
+        finish(ctx, vec![router, d]);
+    }
+
+    #[test]
+    fn mandatory_full_pipe_is_again() {
+        let ctx = Context::new();
+        let router = socket(&ctx, SocketType::Router);
+        set_int(&router, ZMQ_ROUTER_MANDATORY, 1);
+        set_int(&router, ZMQ_SNDHWM, 1);
+        router.bind("inproc://full").unwrap();
+        let d = socket(&ctx, SocketType::Dealer);
+        set_int(&d, ZMQ_RCVHWM, 1);
+        set_bytes(&d, ZMQ_ROUTING_ID, b"D");
+        d.connect("inproc://full").unwrap();
+        send(&d, &[b"hi"]);
+        assert_eq!(recv(&router), parts(&[b"D", b"hi"]));
+        // SNDHWM + RCVHWM = 2 messages fit on inproc.
+        send(&router, &[b"D", b"1"]);
+        send(&router, &[b"D", b"2"]);
+        assert_eq!(router.events(), Ok(0));
+        assert_eq!(
+            send_part(&router, b"D", ZMQ_SNDMORE | ZMQ_DONTWAIT),
+            Err(Error::Again)
+        );
+        set_int(&router, ZMQ_SNDTIMEO, 50);
+        assert_eq!(send_part(&router, b"D", ZMQ_SNDMORE), Err(Error::Again));
+        assert_eq!(recv(&d), parts(&[b"1"]));
+        assert_eq!(recv(&d), parts(&[b"2"]));
+        finish(ctx, vec![router, d]);
+    }
+
+    #[test]
+    fn duplicate_id_ignored_unless_handover() {
+        for handover in [false, true] {
+            let ctx = Context::new();
+            let router = socket(&ctx, SocketType::Router);
+            set_int(&router, ZMQ_ROUTER_HANDOVER, c_int::from(handover));
+            router.bind("inproc://dup").unwrap();
+            let d1 = socket(&ctx, SocketType::Dealer);
+            set_bytes(&d1, ZMQ_ROUTING_ID, b"X");
+            d1.connect("inproc://dup").unwrap();
+            send(&d1, &[b"one"]);
+            assert_eq!(recv(&router), parts(&[b"X", b"one"]));
+            let d2 = socket(&ctx, SocketType::Dealer);
+            set_bytes(&d2, ZMQ_ROUTING_ID, b"X");
+            d2.connect("inproc://dup").unwrap();
+            send(&d2, &[b"two"]);
+            set_int(&router, ZMQ_RCVTIMEO, 100);
+            if handover {
+                assert_eq!(recv(&router), parts(&[b"X", b"two"]));
+                send(&router, &[b"X", b"to new"]);
+                assert_eq!(recv(&d2), parts(&[b"to new"]));
+                std::thread::sleep(Duration::from_millis(20));
+                assert_eq!(recv_flags(&d1, ZMQ_DONTWAIT), Err(Error::Again));
+            } else {
+                assert_eq!(recv_flags(&router, 0), Err(Error::Again));
+                send(&router, &[b"X", b"to old"]);
+                assert_eq!(recv(&d1), parts(&[b"to old"]));
+                assert_eq!(recv_flags(&d2, ZMQ_DONTWAIT), Err(Error::Again));
+            }
+            finish(ctx, vec![router, d1, d2]);
+        }
+    }
+
+    #[test]
+    fn connect_routing_id_names_the_peer_of_one_connect() {
+        let ctx = Context::new();
+        let server = socket(&ctx, SocketType::Router);
+        server.bind("inproc://cri").unwrap();
+        let server2 = socket(&ctx, SocketType::Router);
+        set_bytes(&server2, ZMQ_ROUTING_ID, b"S2");
+        server2.bind("inproc://cri2").unwrap();
+        let client = socket(&ctx, SocketType::Router);
+        set_bytes(&client, ZMQ_ROUTING_ID, b"C");
+        set_bytes(&client, ZMQ_CONNECT_ROUTING_ID, b"srv");
+        client.connect("inproc://cri").unwrap();
+        client.connect("inproc://cri2").unwrap();
+        send(&client, &[b"srv", b"hi"]);
+        assert_eq!(recv(&server), parts(&[b"C", b"hi"]));
+        send(&server, &[b"C", b"back"]);
+        assert_eq!(recv(&client), parts(&[b"srv", b"back"]));
+        // The second connect had no connect routing id: the peer's own id is used.
+        send(&client, &[b"S2", b"hi 2"]);
+        assert_eq!(recv(&server2), parts(&[b"C", b"hi 2"]));
+        finish(ctx, vec![server, server2, client]);
+    }
+
+    #[test]
+    fn probe_router_from_router_and_connect_before_bind() {
+        let ctx = Context::new();
+        let client = socket(&ctx, SocketType::Router);
+        set_int(&client, ZMQ_PROBE_ROUTER, 1);
+        set_bytes(&client, ZMQ_ROUTING_ID, b"C");
+        client.connect("inproc://late").unwrap();
+        let server = socket(&ctx, SocketType::Router);
+        set_bytes(&server, ZMQ_ROUTING_ID, b"S");
+        server.bind("inproc://late").unwrap();
+        assert_eq!(recv(&server), parts(&[b"C", b""]));
+        send(&server, &[b"C", b"hello"]);
+        assert_eq!(recv(&client), parts(&[b"S", b"hello"]));
+        send(&client, &[b"S", b"reply"]);
+        assert_eq!(recv(&server), parts(&[b"C", b"reply"]));
+        finish(ctx, vec![client, server]);
+    }
+}
