@@ -122,6 +122,46 @@ static void messages (void)
     TEST_ASSERT_SUCCESS (zmq_close (b));
 }
 
+static void send_later (void *s)
+{
+    usleep (100 * 1000);
+    TEST_ASSERT_EQ (5, zmq_send (s, "later", 5, 0));
+}
+
+static void poll_sockets (void)
+{
+    void *a = pair_socket (), *b = pair_socket ();
+    TEST_ASSERT_SUCCESS (zmq_bind (a, "inproc://pair-poll"));
+    TEST_ASSERT_SUCCESS (zmq_connect (b, "inproc://pair-poll"));
+    zmq_pollitem_t items[2] = {{a, 0, ZMQ_POLLIN, 0}, {b, 0, ZMQ_POLLIN, 0}};
+    void *watch = zmq_stopwatch_start ();
+    TEST_ASSERT_EQ (0, zmq_poll (items, 2, 100));
+    TEST_ASSERT (zmq_stopwatch_stop (watch) >= 90000);
+    TEST_ASSERT_EQ (0, items[0].revents);
+
+    TEST_ASSERT_EQ (3, zmq_send (b, "abc", 3, 0));
+    TEST_ASSERT_EQ (1, zmq_poll (items, 2, 2000));
+    TEST_ASSERT_EQ (ZMQ_POLLIN, items[0].revents);
+    TEST_ASSERT_EQ (0, items[1].revents);
+    recv_str (a, "abc", 0);
+
+    /* Woken by a message another thread sends while the poll waits. */
+    void *thread = zmq_threadstart (send_later, b);
+    TEST_ASSERT (thread != NULL);
+    watch = zmq_stopwatch_start ();
+    TEST_ASSERT_EQ (1, zmq_poll (items, 1, 5000));
+    TEST_ASSERT (zmq_stopwatch_stop (watch) < 4000000);
+    TEST_ASSERT_EQ (ZMQ_POLLIN, items[0].revents);
+    zmq_threadclose (thread);
+    recv_str (a, "later", 0);
+
+    items[0].events = ZMQ_POLLIN | ZMQ_POLLOUT;
+    TEST_ASSERT_EQ (1, zmq_poll (items, 1, 0));
+    TEST_ASSERT_EQ (ZMQ_POLLOUT, items[0].revents);
+    TEST_ASSERT_SUCCESS (zmq_close (a));
+    TEST_ASSERT_SUCCESS (zmq_close (b));
+}
+
 static void errors (void)
 {
     void *s = pair_socket ();
@@ -158,6 +198,7 @@ int main (void)
     bind_then_connect ();
     connect_then_bind ();
     messages ();
+    poll_sockets ();
     errors ();
     term_interrupts_blocking_recv ();
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
