@@ -4,6 +4,7 @@
 
 pub mod base;
 pub mod kind;
+pub mod monitor;
 pub mod mtrie;
 pub mod options;
 pub mod pair;
