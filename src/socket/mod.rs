@@ -9,4 +9,5 @@ pub mod mtrie;
 pub mod options;
 pub mod pair;
 pub mod pipes;
+pub mod proxy;
 pub mod trie;
