@@ -270,9 +270,10 @@ pub unsafe extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int
 /// `poller` is NULL or a poller handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_size(poller: *mut c_void) -> c_int {
-    // SAFETY: the caller's contract.
     ffi_boundary(|| {
-        Ok(c_int::try_from(unsafe { poller_from_ptr(poller) }?.items.len()).unwrap_or(c_int::MAX))
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        Ok(c_int::try_from(p.items.len()).unwrap_or(c_int::MAX))
     })
 }
 
