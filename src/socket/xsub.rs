@@ -1,0 +1,258 @@
+//! XSUB: SUB that lets the application send its subscriptions as messages (libzmq's
+//! `xsub_t`; SUB is built on it, see [`super::sub`]).
+//!
+//! Sending `01`+topic subscribes: the topic is counted in the local trie and the message
+//! goes to every publisher. Sending `00`+topic unsubscribes; it goes on only when the
+//! topic's count reaches zero (or always, with `ZMQ_XSUB_VERBOSE_UNSUBSCRIBE`). Any other
+//! message goes to every publisher as data. Each new or reconnected publisher gets every
+//! distinct subscription once. Messages are read with fair queueing; XSUB passes them all
+//! up, SUB only those matching a subscription (publishers filter too, but old and inproc
+//! ones may not have all the subscriptions yet).
+
+#![forbid(unsafe_code)]
+
+use std::ffi::c_int;
+
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::socket::base::Routing;
+use crate::socket::dist::{Dist, PipeList};
+use crate::socket::options::Options;
+use crate::socket::pipes::{PipeId, Pipes};
+use crate::socket::trie::Trie;
+
+/// Fair queueing over the readable pipes (libzmq's `fq_t`): `[0, active)` may have
+/// messages, the others ran dry and wait for `activated`.
+#[derive(Debug, Default)]
+struct FairQueue {
+    pipes: PipeList,
+    active: usize,
+    current: usize,
+    /// In the middle of a multipart message: its parts come from the current pipe.
+    more: bool,
+}
+
+impl FairQueue {
+    fn attach(&mut self, id: PipeId) {
+        let last = self.pipes.len();
+        self.pipes.push(id);
+        self.pipes.swap(self.active, last);
+        self.active += 1;
+    }
+
+    fn pipe_terminated(&mut self, id: PipeId) {
+        let Some(i) = self.pipes.index(id) else {
+            return;
+        };
+        if i < self.active {
+            self.active -= 1;
+            self.pipes.swap(i, self.active);
+            if self.current == self.active {
+                self.current = 0;
+            }
+        }
+        self.pipes.remove(id);
+    }
+
+    fn activated(&mut self, id: PipeId) {
+        // A pipe still in the active section never ran dry: nothing to move.
+        let Some(i) = self.pipes.index(id) else {
+            return;
+        };
+        if i < self.active {
+            return;
+        }
+        self.pipes.swap(i, self.active);
+        self.active += 1;
+    }
+
+    fn recv(&mut self, pipes: &mut Pipes) -> Option<Msg> {
+        while self.active > 0 {
+            let id = self.pipes.get(self.current);
+            if let Some(msg) = pipes.pipe(id).and_then(|p| p.read()) {
+                self.more = msg.more();
+                if !self.more {
+                    self.current = (self.current + 1) % self.active;
+                }
+                return Some(msg);
+            }
+            // The rest of a multipart message is always there once its first part is
+            // (pipes publish whole messages); a pipe that ends mid-message is dropped.
+            self.more = false;
+            self.active -= 1;
+            self.pipes.swap(self.current, self.active);
+            if self.current == self.active {
+                self.current = 0;
+            }
+        }
+        None
+    }
+}
+
+/// The XSUB socket type (and the core of SUB).
+#[derive(Debug)]
+pub struct XSub {
+    /// Pass up only messages matching a subscription (SUB).
+    filter: bool,
+    invert_matching: bool,
+    verbose_unsubs: bool,
+    only_first_subscribe: bool,
+    fq: FairQueue,
+    dist: Dist,
+    subscriptions: Trie,
+    /// A message `has_in` read ahead (it had to look for one that passes the filter).
+    prefetched: Option<Msg>,
+    /// The application is in the middle of reading a multipart message.
+    more_recv: bool,
+    /// The application is in the middle of sending a multipart message.
+    more_send: bool,
+    /// The parts of the message being sent are looked at as (un)subscriptions.
+    process_subscribe: bool,
+}
+
+impl XSub {
+    /// An XSUB, or the core of a SUB when `filter`.
+    pub fn new(filter: bool) -> XSub {
+        XSub {
+            filter,
+            invert_matching: false,
+            verbose_unsubs: false,
+            only_first_subscribe: false,
+            fq: FairQueue::default(),
+            dist: Dist::default(),
+            subscriptions: Trie::new(),
+            prefetched: None,
+            more_recv: false,
+            more_send: false,
+            process_subscribe: false,
+        }
+    }
+
+    /// Sends every distinct subscription once to `id` (a new or reconnected publisher).
+    /// Those that do not fit under the HWM are dropped, as for `ZMQ_SUBSCRIBE`.
+    fn send_subscriptions(&mut self, pipes: &mut Pipes, id: PipeId) {
+        let Some(pipe) = pipes.pipe(id) else {
+            return;
+        };
+        self.subscriptions.apply(|topic| {
+            let mut body = Vec::with_capacity(topic.len() + 1);
+            body.push(1);
+            body.extend_from_slice(topic);
+            let _ = pipe.write(Msg::from_bytes(body.into()));
+        });
+        pipe.flush();
+    }
+
+    /// Sends one part: a (un)subscription is applied to the trie and passed on (see the
+    /// module documentation), anything else goes to every publisher. Never blocks: a pipe
+    /// at its HWM misses the part.
+    pub fn send_part(&mut self, pipes: &mut Pipes, msg: &mut Msg) {
+        let first_part = !self.more_send;
+        self.more_send = msg.more();
+        if first_part {
+            self.process_subscribe = !self.only_first_subscribe;
+        } else if !self.process_subscribe {
+            self.dist.send_to_all(pipes, msg);
+            return;
+        }
+        match msg.data().first() {
+            Some(1) => {
+                // Counted, and always passed on: the publisher side filters duplicates
+                // (and XPUB_VERBOSE behind a forwarder needs to see them).
+                self.subscriptions.add(&msg.data()[1..]);
+                self.process_subscribe = true;
+                self.dist.send_to_all(pipes, msg);
+            }
+            Some(0) => {
+                self.process_subscribe = true;
+                let last = self.subscriptions.remove(&msg.data()[1..]);
+                if last || self.verbose_unsubs {
+                    self.dist.send_to_all(pipes, msg);
+                } else {
+                    *msg = Msg::new();
+                }
+            }
+            _ => self.dist.send_to_all(pipes, msg),
+        }
+    }
+
+    fn matches(&self, msg: &Msg) -> bool {
+        self.subscriptions.check(msg.data()) ^ self.invert_matching
+    }
+
+    /// The next message part that passes the filter (whole messages are skipped).
+    fn next_passing(&mut self, pipes: &mut Pipes) -> Option<Msg> {
+        loop {
+            let msg = self.fq.recv(pipes)?;
+            if !self.filter || self.matches(&msg) {
+                return Some(msg);
+            }
+            let mut more = msg.more();
+            while more {
+                more = self.fq.recv(pipes).is_some_and(|m| m.more());
+            }
+        }
+    }
+}
+
+impl Routing for XSub {
+    fn attach(&mut self, pipes: &mut Pipes, id: PipeId) {
+        self.fq.attach(id);
+        self.dist.attach(id);
+        self.send_subscriptions(pipes, id);
+    }
+
+    fn detach(&mut self, _pipes: &mut Pipes, id: PipeId) {
+        self.fq.pipe_terminated(id);
+        self.dist.pipe_terminated(id);
+    }
+
+    fn read_activated(&mut self, _pipes: &mut Pipes, id: PipeId) {
+        self.fq.activated(id);
+    }
+
+    fn write_activated(&mut self, _pipes: &mut Pipes, id: PipeId) {
+        self.dist.activated(id);
+    }
+
+    fn hiccuped(&mut self, pipes: &mut Pipes, id: PipeId) {
+        self.send_subscriptions(pipes, id);
+    }
+
+    fn send(&mut self, pipes: &mut Pipes, msg: &mut Msg, _options: &Options) -> Result<()> {
+        self.send_part(pipes, msg);
+        Ok(())
+    }
+
+    fn recv(&mut self, pipes: &mut Pipes, _options: &Options) -> Result<Msg> {
+        let msg = match self.prefetched.take() {
+            Some(msg) => msg,
+            None if self.more_recv => self.fq.recv(pipes).ok_or(Error::Again)?,
+            None => self.next_passing(pipes).ok_or(Error::Again)?,
+        };
+        self.more_recv = msg.more();
+        Ok(msg)
+    }
+
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        if self.more_recv || self.prefetched.is_some() {
+            return true;
+        }
+        self.prefetched = self.next_passing(pipes);
+        self.prefetched.is_some()
+    }
+
+    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
+        true
+    }
+
+    fn topics_count(&self) -> c_int {
+        c_int::try_from(self.subscriptions.num_prefixes()).unwrap_or(c_int::MAX)
+    }
+
+    fn configure(&mut self, options: &Options) {
+        self.invert_matching = options.invert_matching;
+        self.verbose_unsubs = options.xsub_verbose_unsubscribe;
+        self.only_first_subscribe = options.only_first_subscribe;
+    }
+}
