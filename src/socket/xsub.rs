@@ -256,3 +256,151 @@ impl Routing for XSub {
         self.only_first_subscribe = options.only_first_subscribe;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::consts::*;
+    use crate::ctx::Context;
+    use crate::error::Error;
+    use crate::socket::kind::SocketType;
+    use crate::socket::xpub::tests::{
+        close_all, get_int, nothing, recv, send, set, set_int, socket,
+    };
+
+    #[test]
+    fn sub_sends_every_subscribe_and_the_last_unsubscribe() {
+        let ctx = Context::new();
+        let x = socket(&ctx, SocketType::XPub);
+        set_int(&x, ZMQ_XPUB_VERBOSER, 1);
+        x.bind("inproc://sub-counted").unwrap();
+        let s = socket(&ctx, SocketType::Sub);
+        s.connect("inproc://sub-counted").unwrap();
+        set(&s, ZMQ_SUBSCRIBE, b"A");
+        set(&s, ZMQ_SUBSCRIBE, b"A");
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        set(&s, ZMQ_UNSUBSCRIBE, b"A");
+        nothing(&x);
+        set(&s, ZMQ_UNSUBSCRIBE, b"A");
+        assert_eq!(recv(&x).unwrap(), [b"\x00A"]);
+        // Unsubscribing from nothing sends nothing.
+        set(&s, ZMQ_UNSUBSCRIBE, b"A");
+        nothing(&x);
+        assert_eq!(
+            s.send(&mut crate::msg::Msg::new(), 0).err(),
+            Some(Error::NotSup)
+        );
+        assert_eq!(s.events().unwrap(), 0);
+        close_all(ctx, vec![x, s]);
+    }
+
+    #[test]
+    fn sub_sends_each_distinct_subscription_on_attach() {
+        let ctx = Context::new();
+        let s = socket(&ctx, SocketType::Sub);
+        set(&s, ZMQ_SUBSCRIBE, b"B");
+        set(&s, ZMQ_SUBSCRIBE, b"A");
+        set(&s, ZMQ_SUBSCRIBE, b"A");
+        // Connected before the bind: the pipe waits for the XPUB.
+        s.connect("inproc://sub-attach").unwrap();
+        let x = socket(&ctx, SocketType::XPub);
+        set_int(&x, ZMQ_XPUB_VERBOSE, 1);
+        x.bind("inproc://sub-attach").unwrap();
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        assert_eq!(recv(&x).unwrap(), [b"\x01B"]);
+        nothing(&x);
+        assert_eq!(get_int(&s, ZMQ_TOPICS_COUNT), 2);
+        close_all(ctx, vec![x, s]);
+    }
+
+    #[test]
+    fn sub_filters_locally_and_skips_whole_messages() {
+        let ctx = Context::new();
+        let x = socket(&ctx, SocketType::XPub);
+        x.bind("inproc://sub-local").unwrap();
+        let s = socket(&ctx, SocketType::Sub);
+        s.connect("inproc://sub-local").unwrap();
+        set(&s, ZMQ_SUBSCRIBE, b"A");
+        set(&s, ZMQ_SUBSCRIBE, b"B");
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        assert_eq!(recv(&x).unwrap(), [b"\x01B"]);
+        send(&x, &[b"A1", b"B-part"]).unwrap();
+        send(&x, &[b"B1", b"A-part"]).unwrap();
+        // Queued at the SUB already; its own filter drops the first one now.
+        set(&s, ZMQ_UNSUBSCRIBE, b"A");
+        assert_eq!(s.events().unwrap(), ZMQ_POLLIN);
+        assert_eq!(recv(&s).unwrap(), [&b"B1"[..], b"A-part"]);
+        nothing(&s);
+        assert_eq!(s.events().unwrap(), 0);
+        close_all(ctx, vec![x, s]);
+    }
+
+    #[test]
+    fn sub_fair_queues_publishers() {
+        let ctx = Context::new();
+        let p1 = socket(&ctx, SocketType::Pub);
+        let p2 = socket(&ctx, SocketType::Pub);
+        p1.bind("inproc://sub-fq1").unwrap();
+        p2.bind("inproc://sub-fq2").unwrap();
+        let s = socket(&ctx, SocketType::Sub);
+        set(&s, ZMQ_SUBSCRIBE, b"");
+        s.connect("inproc://sub-fq1").unwrap();
+        s.connect("inproc://sub-fq2").unwrap();
+        send(&p1, &[b"a1"]).unwrap();
+        send(&p1, &[b"a2"]).unwrap();
+        send(&p2, &[b"b1"]).unwrap();
+        send(&p2, &[b"b2"]).unwrap();
+        let got: Vec<_> = (0..4).map(|_| recv(&s).unwrap().concat()).collect();
+        assert_eq!(got, [b"a1", b"b1", b"a2", b"b2"]);
+        close_all(ctx, vec![p1, p2, s]);
+    }
+
+    #[test]
+    fn xsub_forwards_both_ways_without_filtering() {
+        let ctx = Context::new();
+        let x = socket(&ctx, SocketType::XPub);
+        set_int(&x, ZMQ_XPUB_VERBOSE, 1);
+        x.bind("inproc://xsub-fwd").unwrap();
+        let xs = socket(&ctx, SocketType::XSub);
+        assert_eq!(
+            xs.set_option(ZMQ_SUBSCRIBE, Some(b"A")).err(),
+            Some(Error::Inval)
+        );
+        xs.connect("inproc://xsub-fwd").unwrap();
+        send(&xs, &[b"\x01A"]).unwrap();
+        send(&xs, &[b"\x01A"]).unwrap();
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        assert_eq!(get_int(&xs, ZMQ_TOPICS_COUNT), 1);
+        send(&x, &[b"A1", b"more"]).unwrap();
+        send(&x, &[b"B1"]).unwrap();
+        // Counted: the first unsubscription stays here.
+        send(&xs, &[b"\x00A"]).unwrap();
+        nothing(&x);
+        send(&xs, &[b"\x00A"]).unwrap();
+        assert_eq!(recv(&x).unwrap(), [b"\x00A"]);
+        // No local filter: what the XPUB sent while subscribed arrives.
+        assert_eq!(recv(&xs).unwrap(), [&b"A1"[..], b"more"]);
+        nothing(&xs);
+        // Data goes upstream as is.
+        send(&xs, &[b"up", b"\x02x"]).unwrap();
+        assert_eq!(recv(&x).unwrap(), [&b"up"[..], b"\x02x"]);
+        assert_eq!(xs.events().unwrap(), ZMQ_POLLOUT);
+        close_all(ctx, vec![x, xs]);
+    }
+
+    #[test]
+    fn xsub_resends_subscriptions_to_each_new_publisher() {
+        let ctx = Context::new();
+        let xs = socket(&ctx, SocketType::XSub);
+        send(&xs, &[b"\x01T"]).unwrap();
+        xs.connect("inproc://xsub-late").unwrap();
+        let p = socket(&ctx, SocketType::Pub);
+        p.bind("inproc://xsub-late").unwrap();
+        send(&p, &[b"T1"]).unwrap();
+        send(&p, &[b"U1"]).unwrap();
+        assert_eq!(recv(&xs).unwrap(), [b"T1"]);
+        nothing(&xs);
+        close_all(ctx, vec![p, xs]);
+    }
+}
