@@ -1,18 +1,18 @@
 //! Polling: `zmq_poll`, draft `zmq_ppoll`, and the draft `zmq_poller_*` set (libzmq's
 //! `zmq.cpp` and `socket_poller.cpp`).
 //!
-//! `zmq_poll` and `zmq_ppoll` work today for items that are raw file descriptors
-//! (`socket == NULL`), through poll(2)/ppoll(2), with libzmq's answers: `EINVAL` for a
-//! negative count, a plain sleep for a count of 0, `EFAULT` for NULL items, `EINTR` on a
-//! signal, and `ZMQ_POLLERR` in `revents` for any condition other than in/out/pri (hang-up,
-//! error, a closed fd). Items holding a socket give `ENOTSUP` until the socket engine lands,
-//! and so does every `zmq_poller_*` call that gets a non-NULL poller (NULL gives `EFAULT`, as
-//! libzmq). When sockets arrive, the fd polling moves into the core next to the socket part.
+//! `zmq_poll` and `zmq_ppoll` take sockets and raw file descriptors (`socket == NULL`), through
+//! poll(2)/ppoll(2) with libzmq's answers: `EINVAL` for a negative count, a plain sleep for a
+//! count of 0, `EFAULT` for NULL items, `EINTR` on a signal, `ETERM` for a socket whose
+//! context ended, and `ZMQ_POLLERR` in `revents` for any fd condition other than in/out/pri
+//! (hang-up, error, a closed fd). Every `zmq_poller_*` call that gets a non-NULL poller still
+//! gives `ENOTSUP` (NULL gives `EFAULT`, as libzmq).
 
 use std::ffi::{c_int, c_long, c_short, c_void};
 use std::time::{Duration, Instant};
 
 use crate::capi::boundary::ffi_boundary;
+use crate::capi::socket::socket_from_ptr;
 use crate::consts::{ZMQ_POLLERR, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_POLLPRI};
 use crate::error::Error;
 
@@ -215,26 +215,57 @@ unsafe fn poll_items(
     }
     // SAFETY: non-NULL, and the caller promises `nitems` items.
     let items = unsafe { std::slice::from_raw_parts_mut(items, n) };
-    if items.iter().any(|item| !item.socket.is_null()) {
-        return Err(Error::NotSup);
-    }
-    let mut fds: Vec<libc::pollfd> = items.iter().map(to_pollfd).collect();
+    let sockets = items
+        .iter()
+        .map(|item| {
+            if item.socket.is_null() {
+                Ok(None)
+            } else {
+                // SAFETY: a non-NULL socket in an item is a socket handle (zmq_poll's contract).
+                unsafe { socket_from_ptr(item.socket) }.map(Some)
+            }
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    // A socket is watched through its ZMQ_FD, which fires when commands arrive; what it is
+    // ready for is then read from its ZMQ_EVENTS (libzmq's zmq_poll does the same).
+    let mut fds: Vec<libc::pollfd> = items
+        .iter()
+        .zip(&sockets)
+        .map(|(item, socket)| match socket {
+            Some(s) => libc::pollfd {
+                fd: s.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            None => to_pollfd(item),
+        })
+        .collect();
     let deadline = u64::try_from(timeout)
         .ok()
         .map(|ms| Instant::now() + Duration::from_millis(ms));
+    let mut first_pass = true;
     loop {
-        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let ready = wait(&mut fds, left, sigmask)?;
-        if ready > 0 || left.is_some_and(|l| l.is_zero()) {
-            break;
+        // The first pass only looks (timeout 0): sockets may be ready without their fd firing.
+        let left = if first_pass {
+            Some(Duration::ZERO)
+        } else {
+            deadline.map(|d| d.saturating_duration_since(Instant::now()))
+        };
+        wait(&mut fds, left, sigmask)?;
+        let mut count = 0;
+        for ((item, pfd), socket) in items.iter_mut().zip(&fds).zip(&sockets) {
+            item.revents = match socket {
+                Some(s) => (s.events()? & c_int::from(item.events)) as c_short,
+                None => from_revents(pfd.revents),
+            };
+            count += c_int::from(item.revents != 0);
         }
+        let expired = !first_pass && left.is_some_and(|l| l.is_zero());
+        if count > 0 || timeout == 0 || expired {
+            return Ok(count);
+        }
+        first_pass = false;
     }
-    let mut count = 0;
-    for (item, pfd) in items.iter_mut().zip(&fds) {
-        item.revents = from_revents(pfd.revents);
-        count += c_int::from(item.revents != 0);
-    }
-    Ok(count)
 }
 
 /// One poll(2) (or ppoll(2) with a mask) over `fds`, for at most `left` (None: no limit).
@@ -364,10 +395,11 @@ mod tests {
             assert_eq!(zmq_poll(std::ptr::null_mut(), -1, 0), -1);
             assert_eq!(errno::get_raw(), libc::EINVAL);
             assert_eq!(zmq_poll(std::ptr::null_mut(), 0, 0), 0);
+            // Something that is not a socket is refused (libzmq would crash on it).
             let mut s = item(0, ZMQ_POLLIN);
             s.socket = (&mut s as *mut zmq_pollitem_t).cast();
             assert_eq!(zmq_poll(&mut s, 1, 0), -1);
-            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+            assert_eq!(errno::get_raw(), libc::ENOTSOCK);
         }
     }
 
