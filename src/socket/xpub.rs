@@ -625,4 +625,60 @@ pub(crate) mod tests {
         assert_eq!(recv(&xs2).unwrap(), [b"hi"]);
         close_all(ctx, vec![x, xs, p, xs2]);
     }
+
+    #[test]
+    fn manual_last_value_sends_to_the_last_subscriber_once() {
+        let ctx = Context::new();
+        let x = socket(&ctx, SocketType::XPub);
+        set_int(&x, ZMQ_XPUB_MANUAL_LAST_VALUE, 1);
+        x.bind("inproc://xpub-last-value").unwrap();
+        let s1 = socket(&ctx, SocketType::Sub);
+        let s2 = socket(&ctx, SocketType::Sub);
+        s1.connect("inproc://xpub-last-value").unwrap();
+        s2.connect("inproc://xpub-last-value").unwrap();
+        set(&s1, ZMQ_SUBSCRIBE, b"A");
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        set(&x, ZMQ_SUBSCRIBE, b"A");
+        set(&s2, ZMQ_SUBSCRIBE, b"A");
+        assert_eq!(recv(&x).unwrap(), [b"\x01A"]);
+        set(&x, ZMQ_SUBSCRIBE, b"A");
+        send(&x, &[b"A1"]).unwrap();
+        send(&x, &[b"A2"]).unwrap();
+        assert_eq!(recv(&s1).unwrap(), [b"A2"]);
+        assert_eq!(recv(&s2).unwrap(), [b"A1"]);
+        assert_eq!(recv(&s2).unwrap(), [b"A2"]);
+        close_all(ctx, vec![x, s1, s2]);
+    }
+
+    #[test]
+    fn only_first_subscribe() {
+        let ctx = Context::new();
+        for only_first in [false, true] {
+            let x = socket(&ctx, SocketType::XPub);
+            let xs = socket(&ctx, SocketType::XSub);
+            set_int(&x, ZMQ_ONLY_FIRST_SUBSCRIBE, c_int::from(only_first));
+            set_int(&xs, ZMQ_ONLY_FIRST_SUBSCRIBE, c_int::from(only_first));
+            let ep = format!("inproc://xpub-only-first-{only_first}");
+            x.bind(&ep).unwrap();
+            xs.connect(&ep).unwrap();
+            send(&xs, &[b"data", b"\x01B"]).unwrap();
+            // Either way the application sees both parts; without the option the second
+            // one was a subscription, passed up as a notice that ends the message.
+            assert_eq!(recv(&x).unwrap(), [&b"data"[..], b"\x01B"]);
+            send(&x, &[b"B1"]).unwrap();
+            if only_first {
+                nothing(&xs);
+            } else {
+                assert_eq!(recv(&xs).unwrap(), [b"B1"]);
+            }
+            // A subscription first makes every part one.
+            send(&xs, &[b"\x01C", b"\x01D"]).unwrap();
+            assert_eq!(recv(&x).unwrap(), [b"\x01C"]);
+            assert_eq!(recv(&x).unwrap(), [b"\x01D"]);
+            for s in [x, xs] {
+                s.close();
+            }
+        }
+        ctx.terminate();
+    }
 }
