@@ -681,4 +681,24 @@ pub(crate) mod tests {
         }
         ctx.terminate();
     }
+
+    #[test]
+    fn subscribers_share_one_body() {
+        let ctx = Context::new();
+        let p = socket(&ctx, SocketType::Pub);
+        p.bind("inproc://pub-shared").unwrap();
+        let s1 = socket(&ctx, SocketType::Sub);
+        let s2 = socket(&ctx, SocketType::Sub);
+        for s in [&s1, &s2] {
+            s.connect("inproc://pub-shared").unwrap();
+            set(s, ZMQ_SUBSCRIBE, b"");
+        }
+        let big = vec![7u8; 1000];
+        send(&p, &[&big]).unwrap();
+        let (m1, m2) = (s1.recv(0).unwrap(), s2.recv(0).unwrap());
+        assert_eq!(m1.data(), &big[..]);
+        assert!(m1.is_shared() && m2.is_shared());
+        assert_eq!(m1.data().as_ptr(), m2.data().as_ptr());
+        close_all(ctx, vec![p, s1, s2]);
+    }
 }

@@ -403,4 +403,68 @@ mod tests {
         nothing(&xs);
         close_all(ctx, vec![p, xs]);
     }
+
+    #[test]
+    fn subscriptions_are_resent_after_a_hiccup() {
+        use crate::msg::Msg;
+        use crate::pipe::{Pipe, PipeCommand, PipeEvent, Wake};
+        use crate::socket::base::Routing;
+        use crate::socket::pipes::{Peer, PipeKey, Pipes};
+        use parking_lot::Mutex;
+        use std::sync::Arc;
+
+        /// Collects the commands for one end, to hand them over by hand.
+        #[derive(Clone, Default)]
+        struct Inbox(Arc<Mutex<Vec<PipeCommand<Msg>>>>);
+        impl Wake<Msg> for Inbox {
+            fn wake(&self, cmd: PipeCommand<Msg>) {
+                self.0.lock().push(cmd);
+            }
+        }
+
+        let (mine_inbox, theirs_inbox) = (Inbox::default(), Inbox::default());
+        let (mine, mut theirs) = Pipe::pair(
+            0,
+            0,
+            Box::new(mine_inbox.clone()),
+            Box::new(theirs_inbox.clone()),
+        );
+        let mut pipes = Pipes::default();
+        let id = pipes.insert(Peer {
+            pipe: mine,
+            key: PipeKey::fresh(),
+            routing_id: None,
+            endpoint: None,
+            locally_initiated: true,
+        });
+        let mut sub = super::super::sub::Sub::default();
+        sub.attach(&mut pipes, id);
+        for topic in [&b"b"[..], b"a", b"a"] {
+            sub.apply(
+                &mut pipes,
+                crate::socket::options::Applied::Subscribe(topic.to_vec()),
+            )
+            .unwrap();
+        }
+        let mut read_all = |theirs: &mut Pipe<Msg>| {
+            let mut got = Vec::new();
+            while let Some(m) = theirs.read() {
+                got.push(m.data().to_vec());
+            }
+            got
+        };
+        assert_eq!(read_all(&mut theirs), [&b"\x01b"[..], b"\x01a", b"\x01a"]);
+        // The session reconnected: it drops what it had not read and asks again.
+        theirs.hiccup();
+        let mut events = Vec::new();
+        for cmd in mine_inbox.0.lock().drain(..) {
+            events.extend(pipes.pipe(id).unwrap().process_command(cmd));
+        }
+        assert_eq!(events, [PipeEvent::Hiccuped]);
+        sub.hiccuped(&mut pipes, id);
+        for cmd in theirs_inbox.0.lock().drain(..) {
+            theirs.process_command(cmd);
+        }
+        assert_eq!(read_all(&mut theirs), [&b"\x01a"[..], b"\x01b"]);
+    }
 }
