@@ -446,7 +446,7 @@ mod tests {
             )
             .unwrap();
         }
-        let mut read_all = |theirs: &mut Pipe<Msg>| {
+        let read_all = |theirs: &mut Pipe<Msg>| {
             let mut got = Vec::new();
             while let Some(m) = theirs.read() {
                 got.push(m.data().to_vec());
