@@ -193,27 +193,61 @@ pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> 
     })
 }
 
-/// `int zmq_socket_monitor (void *s, const char *addr, int events)`. Placeholder.
+/// Reads an optional endpoint argument: NULL is None.
+///
+/// # Safety
+/// As [`endpoint`].
+unsafe fn optional_endpoint<'a>(addr: *const c_char) -> Result<Option<&'a str>, Error> {
+    if addr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { endpoint(addr) }.map(Some)
+}
+
+/// `int zmq_socket_monitor (void *s, const char *addr, int events)`: version-1 events on a
+/// PAIR socket bound to `addr` (inproc); NULL `addr` stops monitoring.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_monitor(
     s: *mut c_void,
-    _addr: *const c_char,
-    _events: c_int,
+    addr: *const c_char,
+    events: c_int,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        let ep = unsafe { optional_endpoint(addr) }?;
+        // libzmq widens the int to 64 bits unsigned: a negative mask has high bits (EINVAL).
+        socket.monitor(ep, events as i64 as u64, 1, crate::consts::ZMQ_PAIR)?;
+        Ok(0)
+    })
 }
 
 /// Draft `int zmq_socket_monitor_versioned (void *s, const char *addr, uint64_t events,
-/// int event_version, int type)`. Placeholder.
+/// int event_version, int type)`.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_monitor_versioned(
     s: *mut c_void,
-    _addr: *const c_char,
-    _events: u64,
-    _event_version: c_int,
-    _kind: c_int,
+    addr: *const c_char,
+    events: u64,
+    event_version: c_int,
+    kind: c_int,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        let ep = unsafe { optional_endpoint(addr) }?;
+        socket.monitor(ep, events, event_version, kind)?;
+        Ok(0)
+    })
 }
 
 /// Draft `int zmq_socket_monitor_pipes_stats (void *s)`. Placeholder.

@@ -25,6 +25,7 @@ use crate::io::signaler::Signaler;
 use crate::msg::Msg;
 use crate::pipe::{PipeCommand, PipeEvent, Wake};
 use crate::socket::kind::SocketType;
+use crate::socket::monitor::Monitor;
 use crate::socket::options::{self, Applied, Got, Live, Options};
 use crate::socket::pipes::{Peer, PipeId, PipeKey, Pipes};
 use crate::transport::{self, Protocol};
@@ -139,6 +140,8 @@ pub struct SocketLink {
     pub options: Arc<Options>,
     /// The context.
     pub ctx: Context,
+    /// Where connection events go.
+    pub monitor: Monitor,
 }
 
 /// The socket state behind the mutex.
@@ -153,6 +156,7 @@ struct Core {
     last_endpoint: String,
     rcvmore: bool,
     stopped: bool,
+    monitor: Monitor,
 }
 
 /// A ZeroMQ socket.
@@ -204,6 +208,7 @@ impl Socket {
                 last_endpoint: String::new(),
                 rcvmore: false,
                 stopped: false,
+                monitor: Monitor::default(),
             }),
         })
     }
@@ -248,6 +253,22 @@ impl Socket {
         self.core.lock().events()
     }
 
+    /// `zmq_socket_monitor_versioned` (and `zmq_socket_monitor`, version 1 over PAIR):
+    /// publishes `events` on `endpoint`, or stops monitoring when `endpoint` is None.
+    pub fn monitor(
+        &self,
+        endpoint: Option<&str>,
+        events: u64,
+        version: c_int,
+        kind: c_int,
+    ) -> Result<()> {
+        let mut core = self.core.lock();
+        core.check_alive()?;
+        let (ctx, monitor) = (core.ctx.clone(), core.monitor.clone());
+        drop(core);
+        monitor.start(&ctx, endpoint, events, version, kind)
+    }
+
     /// `ZMQ_FD`: the mailbox signaller.
     pub fn fd(&self) -> i32 {
         self.core.lock().mailbox.notifier().as_raw_fd()
@@ -258,14 +279,17 @@ impl Socket {
     /// finishes the termination handshakes).
     pub fn close(self) {
         let mut core = self.core.into_inner();
+        core.monitor.stop();
         for ep in core.endpoints.drain(..) {
             if let Some(h) = ep.handle {
                 h.stop();
             }
         }
+        // Without delay: nobody will read what is inbound to a closed socket. What it sent
+        // is still delivered: the peer reads up to the delimiter before acknowledging.
         for id in core.pipes.ids() {
             if let Some(p) = core.pipes.pipe(id) {
-                p.terminate(true);
+                p.terminate(false);
             }
         }
         core.process_commands();
@@ -432,6 +456,7 @@ impl Core {
             mailbox: self.mailbox.clone(),
             options: Arc::new(self.options.clone()),
             ctx: self.ctx.clone(),
+            monitor: self.monitor.clone(),
         }
     }
 
