@@ -104,6 +104,10 @@ pub trait Routing: Send {
     fn topics_count(&self) -> c_int {
         0
     }
+    /// The options as they are now: called once when the socket is made and after every
+    /// successful `zmq_setsockopt`, for socket types that act on options outside `send` and
+    /// `recv` (XPUB's verbose modes and welcome message when a pipe attaches or reads).
+    fn configure(&mut self, _options: &Options) {}
 }
 
 /// Tells a socket to stop, on the context's behalf.
@@ -169,8 +173,16 @@ impl std::fmt::Debug for Socket {
 /// The routing of each socket type.
 fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
     use crate::socket::pair::Pair;
+    use crate::socket::pub_::Pub;
+    use crate::socket::sub::Sub;
+    use crate::socket::xpub::XPub;
+    use crate::socket::xsub::XSub;
     match ty {
         SocketType::Pair => Ok(Box::new(Pair::default())),
+        SocketType::Pub => Ok(Box::new(Pub::default())),
+        SocketType::Sub => Ok(Box::new(Sub::default())),
+        SocketType::XPub => Ok(Box::new(XPub::new(false))),
+        SocketType::XSub => Ok(Box::new(XSub::new(false))),
         _ => Err(Error::Inval),
     }
 }
@@ -178,11 +190,12 @@ fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
 impl Socket {
     /// Creates a socket of type `ty` in `ctx` (`zmq_socket`).
     pub fn new(ctx: &Context, ty: SocketType) -> Result<Socket> {
-        let routing = routing_for(ty)?;
+        let mut routing = routing_for(ty)?;
         let mailbox = Arc::new(Mailbox::new(Signaler::new()?));
         let id = ctx.register_socket(Arc::new(Stopper(mailbox.clone())))?;
         let defaults = ctx.socket_defaults();
         let options = Options::with_context(ty, defaults.blocky, defaults.ipv6);
+        routing.configure(&options);
         Ok(Socket {
             core: Mutex::new(Core {
                 ctx: ctx.clone(),
@@ -413,10 +426,12 @@ impl Core {
 
     fn set_option(&mut self, id: c_int, value: Option<&[u8]>) -> Result<()> {
         self.check_alive()?;
-        match self.options.set(id, value)? {
+        let result = match self.options.set(id, value)? {
             Applied::Stored => Ok(()),
             applied => self.routing.apply(&mut self.pipes, applied),
-        }
+        };
+        self.routing.configure(&self.options);
+        result
     }
 
     fn get_option(&mut self, id: c_int, buf_len: usize) -> Result<Vec<u8>> {

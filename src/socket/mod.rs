@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod base;
+pub mod dist;
 pub mod kind;
 pub mod monitor;
 pub mod mtrie;
@@ -10,4 +11,8 @@ pub mod options;
 pub mod pair;
 pub mod pipes;
 pub mod proxy;
+pub mod pub_;
+pub mod sub;
 pub mod trie;
+pub mod xpub;
+pub mod xsub;
