@@ -25,6 +25,7 @@ use crate::io::signaler::Signaler;
 use crate::msg::Msg;
 use crate::pipe::{PipeCommand, PipeEvent, Wake};
 use crate::socket::kind::SocketType;
+use crate::socket::monitor::Monitor;
 use crate::socket::options::{self, Applied, Got, Live, Options};
 use crate::socket::pipes::{Peer, PipeId, PipeKey, Pipes};
 use crate::transport::{self, Protocol};
@@ -95,9 +96,6 @@ pub trait Routing: Send {
     fn has_in(&mut self, pipes: &mut Pipes) -> bool;
     /// Whether `send` would succeed now.
     fn has_out(&mut self, pipes: &mut Pipes) -> bool;
-    /// An option was stored (`zmq_setsockopt`): types that use options outside `send` and
-    /// `recv` (when a pipe attaches, in `has_out`) keep the values they need.
-    fn configure(&mut self, _options: &Options) {}
     /// An option that asks the socket type to act (`ZMQ_SUBSCRIBE`, ...).
     fn apply(&mut self, _pipes: &mut Pipes, _applied: Applied) -> Result<()> {
         Ok(())
@@ -106,6 +104,10 @@ pub trait Routing: Send {
     fn topics_count(&self) -> c_int {
         0
     }
+    /// The options as they are now: called once when the socket is made and after every
+    /// successful `zmq_setsockopt`, for socket types that act on options outside `send` and
+    /// `recv` (XPUB's verbose modes and welcome message when a pipe attaches or reads).
+    fn configure(&mut self, _options: &Options) {}
 }
 
 /// Tells a socket to stop, on the context's behalf.
@@ -138,6 +140,8 @@ pub struct SocketLink {
     pub options: Arc<Options>,
     /// The context.
     pub ctx: Context,
+    /// Where connection events go.
+    pub monitor: Monitor,
 }
 
 /// The socket state behind the mutex.
@@ -152,6 +156,7 @@ struct Core {
     last_endpoint: String,
     rcvmore: bool,
     stopped: bool,
+    monitor: Monitor,
 }
 
 /// A ZeroMQ socket.
@@ -168,9 +173,17 @@ impl std::fmt::Debug for Socket {
 /// The routing of each socket type.
 fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
     use crate::socket::pair::Pair;
+    use crate::socket::pub_::Pub;
+    use crate::socket::sub::Sub;
+    use crate::socket::xpub::XPub;
+    use crate::socket::xsub::XSub;
     use crate::socket::{dealer, pull, push, rep, req, router};
     match ty {
         SocketType::Pair => Ok(Box::new(Pair::default())),
+        SocketType::Pub => Ok(Box::new(Pub::default())),
+        SocketType::Sub => Ok(Box::new(Sub::default())),
+        SocketType::XPub => Ok(Box::new(XPub::new(false))),
+        SocketType::XSub => Ok(Box::new(XSub::new(false))),
         SocketType::Push => Ok(Box::new(push::Push::default())),
         SocketType::Pull => Ok(Box::new(pull::Pull::default())),
         SocketType::Dealer => Ok(Box::new(dealer::Dealer::default())),
@@ -184,11 +197,12 @@ fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
 impl Socket {
     /// Creates a socket of type `ty` in `ctx` (`zmq_socket`).
     pub fn new(ctx: &Context, ty: SocketType) -> Result<Socket> {
-        let routing = routing_for(ty)?;
+        let mut routing = routing_for(ty)?;
         let mailbox = Arc::new(Mailbox::new(Signaler::new()?));
         let id = ctx.register_socket(Arc::new(Stopper(mailbox.clone())))?;
         let defaults = ctx.socket_defaults();
         let options = Options::with_context(ty, defaults.blocky, defaults.ipv6);
+        routing.configure(&options);
         Ok(Socket {
             core: Mutex::new(Core {
                 ctx: ctx.clone(),
@@ -201,6 +215,7 @@ impl Socket {
                 last_endpoint: String::new(),
                 rcvmore: false,
                 stopped: false,
+                monitor: Monitor::default(),
             }),
         })
     }
@@ -245,6 +260,22 @@ impl Socket {
         self.core.lock().events()
     }
 
+    /// `zmq_socket_monitor_versioned` (and `zmq_socket_monitor`, version 1 over PAIR):
+    /// publishes `events` on `endpoint`, or stops monitoring when `endpoint` is None.
+    pub fn monitor(
+        &self,
+        endpoint: Option<&str>,
+        events: u64,
+        version: c_int,
+        kind: c_int,
+    ) -> Result<()> {
+        let mut core = self.core.lock();
+        core.check_alive()?;
+        let (ctx, monitor) = (core.ctx.clone(), core.monitor.clone());
+        drop(core);
+        monitor.start(&ctx, endpoint, events, version, kind)
+    }
+
     /// `ZMQ_FD`: the mailbox signaller.
     pub fn fd(&self) -> i32 {
         self.core.lock().mailbox.notifier().as_raw_fd()
@@ -255,14 +286,15 @@ impl Socket {
     /// finishes the termination handshakes).
     pub fn close(self) {
         let mut core = self.core.into_inner();
+        core.monitor.stop();
         for ep in core.endpoints.drain(..) {
             if let Some(h) = ep.handle {
                 h.stop();
             }
         }
+        // Without delay: nobody will read what is inbound to a closed socket. What it sent
+        // is still delivered: the peer reads up to the delimiter before acknowledging.
         for id in core.pipes.ids() {
-            // As libzmq's close: what the peer sent us is no longer wanted (without this a
-            // pipe whose peer had already asked to end would wait forever for us to read).
             if let Some(p) = core.pipes.pipe(id) {
                 p.terminate(false);
             }
@@ -401,13 +433,12 @@ impl Core {
 
     fn set_option(&mut self, id: c_int, value: Option<&[u8]>) -> Result<()> {
         self.check_alive()?;
-        match self.options.set(id, value)? {
-            Applied::Stored => {
-                self.routing.configure(&self.options);
-                Ok(())
-            }
+        let result = match self.options.set(id, value)? {
+            Applied::Stored => Ok(()),
             applied => self.routing.apply(&mut self.pipes, applied),
-        }
+        };
+        self.routing.configure(&self.options);
+        result
     }
 
     fn get_option(&mut self, id: c_int, buf_len: usize) -> Result<Vec<u8>> {
@@ -432,6 +463,7 @@ impl Core {
             mailbox: self.mailbox.clone(),
             options: Arc::new(self.options.clone()),
             ctx: self.ctx.clone(),
+            monitor: self.monitor.clone(),
         }
     }
 
