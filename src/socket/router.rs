@@ -428,6 +428,26 @@ mod tests {
     }
 
     #[test]
+    fn events_prefetch_keeps_the_routing_id_frame_first() {
+        let ctx = Context::new();
+        let router = socket(&ctx, SocketType::Router);
+        router.bind("inproc://prefetch").unwrap();
+        let d = socket(&ctx, SocketType::Dealer);
+        set_bytes(&d, ZMQ_ROUTING_ID, b"P");
+        d.connect("inproc://prefetch").unwrap();
+        assert_eq!(router.events(), Ok(ZMQ_POLLOUT));
+        send(&d, &[b"a", b"b"]);
+        send(&d, &[b"c"]);
+        assert_eq!(router.events(), Ok(ZMQ_POLLIN | ZMQ_POLLOUT));
+        assert_eq!(router.events(), Ok(ZMQ_POLLIN | ZMQ_POLLOUT));
+        assert_eq!(recv(&router), parts(&[b"P", b"a", b"b"]));
+        assert_eq!(router.events(), Ok(ZMQ_POLLIN | ZMQ_POLLOUT));
+        assert_eq!(recv(&router), parts(&[b"P", b"c"]));
+        assert_eq!(router.events(), Ok(ZMQ_POLLOUT));
+        finish(ctx, vec![router, d]);
+    }
+
+    #[test]
     fn mandatory_full_pipe_is_again() {
         let ctx = Context::new();
         let router = socket(&ctx, SocketType::Router);
