@@ -232,6 +232,33 @@ static void probe_router (void)
     zmq_close (server);
 }
 
+static void mandatory_gone_peer (void)
+{
+    void *router = make (ZMQ_ROUTER), *d = make (ZMQ_DEALER);
+    set_int (router, ZMQ_ROUTER_MANDATORY, 1);
+    TEST_ASSERT_SUCCESS (zmq_bind (router, "inproc://gone"));
+    set_str (d, ZMQ_ROUTING_ID, "G");
+    TEST_ASSERT_SUCCESS (zmq_connect (d, "inproc://gone"));
+    send_str (d, "hi", 0);
+    recv_str (router, "G", 1);
+    recv_str (router, "hi", 0);
+    zmq_close (d);
+    /* The peer's end goes away asynchronously; once the router knows, its id is
+     * unroutable. */
+    int rc = 0;
+    for (int i = 0; i < 200 && rc != -1; i++) {
+        rc = zmq_send (router, "G", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (rc != -1) {
+            send_str (router, "lost", 0);
+            usleep (10000);
+        }
+    }
+    TEST_ASSERT_EQ (-1, rc);
+    TEST_ASSERT_EQ (EHOSTUNREACH, zmq_errno ());
+    TEST_ASSERT_FAILURE (zmq_send (router, "G", 1, ZMQ_SNDMORE), EHOSTUNREACH);
+    zmq_close (router);
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -239,6 +266,7 @@ int main (void)
     generated_ids ();
     peer_ids_and_unroutable ();
     mandatory_full_pipe ();
+    mandatory_gone_peer ();
     duplicate_ids (0);
     duplicate_ids (1);
     connect_routing_id ();
