@@ -1,18 +1,21 @@
 //! Polling: `zmq_poll`, draft `zmq_ppoll`, and the draft `zmq_poller_*` set (libzmq's
 //! `zmq.cpp` and `socket_poller.cpp`).
 //!
-//! `zmq_poll` and `zmq_ppoll` work today for items that are raw file descriptors
-//! (`socket == NULL`), through poll(2)/ppoll(2), with libzmq's answers: `EINVAL` for a
-//! negative count, a plain sleep for a count of 0, `EFAULT` for NULL items, `EINTR` on a
-//! signal, and `ZMQ_POLLERR` in `revents` for any condition other than in/out/pri (hang-up,
-//! error, a closed fd). Items holding a socket give `ENOTSUP` until the socket engine lands,
-//! and so does every `zmq_poller_*` call that gets a non-NULL poller (NULL gives `EFAULT`, as
-//! libzmq). When sockets arrive, the fd polling moves into the core next to the socket part.
+//! `zmq_poll` and `zmq_ppoll` take sockets and raw file descriptors (`socket == NULL`), through
+//! poll(2)/ppoll(2) with libzmq's answers: `EINVAL` for a negative count, a plain sleep for a
+//! count of 0, `EFAULT` for NULL items, `EINTR` on a signal, `ETERM` for a socket whose
+//! context ended, and `ZMQ_POLLERR` in `revents` for any fd condition other than in/out/pri
+//! (hang-up, error, a closed fd). The draft `zmq_poller_*` set keeps a list of sockets and
+//! fds with user data and waits the same way; its checks follow libzmq 4.3.5 (`EFAULT` for
+//! a bad poller, `ENOTSOCK` for a bad socket, `EBADF` for fd -1, `EINVAL` for a duplicate,
+//! a missing item or unknown event bits, `EAGAIN` when the wait times out).
 
 use std::ffi::{c_int, c_long, c_short, c_void};
 use std::time::{Duration, Instant};
 
 use crate::capi::boundary::ffi_boundary;
+use crate::capi::handle::Handle;
+use crate::capi::socket::socket_from_ptr;
 use crate::consts::{ZMQ_POLLERR, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_POLLPRI};
 use crate::error::Error;
 
@@ -80,119 +83,386 @@ pub unsafe extern "C" fn zmq_ppoll(
     ffi_boundary(|| unsafe { poll_items(items, nitems, timeout, sigmask.as_ref()) })
 }
 
-/// Draft `void *zmq_poller_new (void)`. Placeholder.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_poller_new() -> *mut c_void {
-    ffi_boundary(|| Err(Error::NotSup))
+/// Tag of a live poller handle (libzmq's `socket_poller_t` tag).
+const POLLER_TAG: u32 = 0xcafe_babe;
+
+/// What a poller watches: a socket (its handle) or a raw fd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watched {
+    Socket(*mut c_void),
+    Fd(c_int),
 }
 
-/// Draft `int zmq_poller_destroy (void **poller_p)`. Placeholder.
+#[derive(Debug)]
+struct PollerItem {
+    watched: Watched,
+    user_data: *mut c_void,
+    events: c_short,
+}
+
+/// A draft poller: a set of sockets and fds with user data (libzmq's `socket_poller_t`; not
+/// thread-safe, as there).
+#[derive(Debug, Default)]
+struct Poller {
+    items: Vec<PollerItem>,
+}
+
+/// The events a poller item may ask for.
+fn check_events(events: c_short) -> Result<(), Error> {
+    let allowed = ZMQ_POLLIN | ZMQ_POLLOUT | ZMQ_POLLERR | ZMQ_POLLPRI;
+    if c_int::from(events) & !allowed != 0 {
+        return Err(Error::Inval);
+    }
+    Ok(())
+}
+
+/// Borrows the poller behind `p`; `EFAULT` for NULL or anything else.
 ///
 /// # Safety
-/// `poller_p` is NULL or points to a readable pointer.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int {
-    // SAFETY: NULL is refused; otherwise the caller promises a readable pointer.
-    ffi_boundary(|| not_yet(unsafe { poller_p.as_ref() }.map_or(std::ptr::null_mut(), |p| *p)))
+/// `p` is NULL or a pointer `zmq_poller_new` returned and not yet destroyed.
+unsafe fn poller_from_ptr<'a>(p: *mut c_void) -> Result<&'a mut Poller, Error> {
+    // SAFETY: forwarded caller contract.
+    let cell =
+        unsafe { Handle::<std::cell::UnsafeCell<Poller>>::from_raw(p, POLLER_TAG, Error::Fault) }?;
+    // SAFETY: a poller is used by one thread at a time (libzmq's rule too), so this is the
+    // only reference for the duration of the call.
+    Ok(unsafe { &mut *cell.get() })
 }
 
-/// Draft `int zmq_poller_size (void *poller)`. Placeholder.
+/// Checks a socket argument of a poller call: `ENOTSOCK` for NULL or a non-socket.
+///
+/// # Safety
+/// `s` is NULL or a socket handle.
+unsafe fn check_socket(s: *mut c_void) -> Result<(), Error> {
+    // SAFETY: forwarded caller contract.
+    unsafe { socket_from_ptr(s) }.map(drop)
+}
+
+impl Poller {
+    fn find(&self, watched: Watched) -> Option<usize> {
+        self.items.iter().position(|i| i.watched == watched)
+    }
+
+    fn add(
+        &mut self,
+        watched: Watched,
+        user_data: *mut c_void,
+        events: c_short,
+    ) -> Result<(), Error> {
+        check_events(events)?;
+        if self.find(watched).is_some() {
+            return Err(Error::Inval);
+        }
+        self.items.push(PollerItem {
+            watched,
+            user_data,
+            events,
+        });
+        Ok(())
+    }
+
+    fn modify(&mut self, watched: Watched, events: c_short) -> Result<(), Error> {
+        check_events(events)?;
+        let i = self.find(watched).ok_or(Error::Inval)?;
+        self.items[i].events = events;
+        Ok(())
+    }
+
+    fn remove(&mut self, watched: Watched) -> Result<(), Error> {
+        let i = self.find(watched).ok_or(Error::Inval)?;
+        self.items.remove(i);
+        Ok(())
+    }
+
+    /// Waits like `zmq_poll` over the items and fills `out` with the ready ones; `EAGAIN`
+    /// when none became ready in time.
+    ///
+    /// # Safety
+    /// The sockets added are still live handles.
+    unsafe fn wait(&self, out: &mut [zmq_poller_event_t], timeout: c_long) -> Result<c_int, Error> {
+        if self.items.is_empty() {
+            if timeout < 0 {
+                return Err(Error::Fault);
+            }
+            sleep_ms(timeout)?;
+            return Err(Error::Again);
+        }
+        let mut items: Vec<zmq_pollitem_t> = self
+            .items
+            .iter()
+            .map(|i| match i.watched {
+                Watched::Socket(s) => zmq_pollitem_t {
+                    socket: s,
+                    fd: 0,
+                    events: i.events,
+                    revents: 0,
+                },
+                Watched::Fd(fd) => zmq_pollitem_t {
+                    socket: std::ptr::null_mut(),
+                    fd,
+                    events: i.events,
+                    revents: 0,
+                },
+            })
+            .collect();
+        let n = c_int::try_from(items.len()).map_err(|_| Error::Inval)?;
+        // SAFETY: a live vector of `n` items whose sockets the caller vouches for.
+        let ready = unsafe { poll_items(items.as_mut_ptr(), n, timeout, None) }?;
+        if ready == 0 {
+            return Err(Error::Again);
+        }
+        let mut filled = 0;
+        for (item, polled) in self.items.iter().zip(&items) {
+            if polled.revents == 0 || filled == out.len() {
+                continue;
+            }
+            let (socket, fd) = match item.watched {
+                Watched::Socket(s) => (s, -1),
+                Watched::Fd(fd) => (std::ptr::null_mut(), fd),
+            };
+            out[filled] = zmq_poller_event_t {
+                socket,
+                fd,
+                user_data: item.user_data,
+                events: polled.revents,
+            };
+            filled += 1;
+        }
+        Ok(c_int::try_from(filled).unwrap_or(c_int::MAX))
+    }
+}
+
+/// Draft `void *zmq_poller_new (void)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_new() -> *mut c_void {
+    ffi_boundary(|| {
+        Ok(Handle::into_raw(
+            POLLER_TAG,
+            std::cell::UnsafeCell::new(Poller::default()),
+        ))
+    })
+}
+
+/// Draft `int zmq_poller_destroy (void **poller_p)`: frees the poller and sets `*poller_p`
+/// to NULL.
+///
+/// # Safety
+/// `poller_p` is NULL or points to a poller pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int {
+    ffi_boundary(|| {
+        if poller_p.is_null() {
+            return Err(Error::Fault);
+        }
+        // SAFETY: non-NULL, and the caller promises a readable and writable pointer.
+        let p = unsafe { *poller_p };
+        // SAFETY: the caller's contract.
+        unsafe { Handle::<std::cell::UnsafeCell<Poller>>::take(p, POLLER_TAG, Error::Fault) }?;
+        // SAFETY: as above.
+        unsafe { *poller_p = std::ptr::null_mut() };
+        Ok(0)
+    })
+}
+
+/// Draft `int zmq_poller_size (void *poller)`: how many sockets and fds it watches.
+///
+/// # Safety
+/// `poller` is NULL or a poller handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_size(poller: *mut c_void) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        Ok(c_int::try_from(p.items.len()).unwrap_or(c_int::MAX))
+    })
 }
 
 /// Draft `int zmq_poller_add (void *poller, void *socket, void *user_data, short events)`.
-/// Placeholder.
+///
+/// # Safety
+/// `poller` is NULL or a poller handle; `socket` NULL or a socket handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_add(
     poller: *mut c_void,
-    _socket: *mut c_void,
-    _user_data: *mut c_void,
-    _events: c_short,
+    socket: *mut c_void,
+    user_data: *mut c_void,
+    events: c_short,
 ) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        // SAFETY: the caller's contract.
+        unsafe { check_socket(socket) }?;
+        p.add(Watched::Socket(socket), user_data, events)?;
+        Ok(0)
+    })
 }
 
-/// Draft `int zmq_poller_modify (void *poller, void *socket, short events)`. Placeholder.
+/// Draft `int zmq_poller_modify (void *poller, void *socket, short events)`.
+///
+/// # Safety
+/// As [`zmq_poller_add`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_modify(
     poller: *mut c_void,
-    _socket: *mut c_void,
-    _events: c_short,
+    socket: *mut c_void,
+    events: c_short,
 ) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        // SAFETY: the caller's contract.
+        unsafe { check_socket(socket) }?;
+        p.modify(Watched::Socket(socket), events)?;
+        Ok(0)
+    })
 }
 
-/// Draft `int zmq_poller_remove (void *poller, void *socket)`. Placeholder.
+/// Draft `int zmq_poller_remove (void *poller, void *socket)`.
+///
+/// # Safety
+/// As [`zmq_poller_add`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, _socket: *mut c_void) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, socket: *mut c_void) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        // SAFETY: the caller's contract.
+        unsafe { check_socket(socket) }?;
+        p.remove(Watched::Socket(socket))?;
+        Ok(0)
+    })
 }
 
-/// Draft `int zmq_poller_add_fd (void *poller, zmq_fd_t fd, void *user_data, short events)`.
-/// Placeholder.
+/// Draft `int zmq_poller_add_fd (void *poller, zmq_fd_t fd, void *user_data, short events)`:
+/// `EBADF` for -1.
+///
+/// # Safety
+/// `poller` is NULL or a poller handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_add_fd(
     poller: *mut c_void,
-    _fd: c_int,
-    _user_data: *mut c_void,
-    _events: c_short,
+    fd: c_int,
+    user_data: *mut c_void,
+    events: c_short,
 ) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        if fd == -1 {
+            return Err(Error::BadF);
+        }
+        p.add(Watched::Fd(fd), user_data, events)?;
+        Ok(0)
+    })
 }
 
-/// Draft `int zmq_poller_modify_fd (void *poller, zmq_fd_t fd, short events)`. Placeholder.
+/// Draft `int zmq_poller_modify_fd (void *poller, zmq_fd_t fd, short events)`.
+///
+/// # Safety
+/// As [`zmq_poller_add_fd`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_modify_fd(
     poller: *mut c_void,
-    _fd: c_int,
-    _events: c_short,
+    fd: c_int,
+    events: c_short,
 ) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        if fd == -1 {
+            return Err(Error::BadF);
+        }
+        p.modify(Watched::Fd(fd), events)?;
+        Ok(0)
+    })
 }
 
-/// Draft `int zmq_poller_remove_fd (void *poller, zmq_fd_t fd)`. Placeholder.
+/// Draft `int zmq_poller_remove_fd (void *poller, zmq_fd_t fd)`.
+///
+/// # Safety
+/// As [`zmq_poller_add_fd`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, _fd: c_int) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, fd: c_int) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        if fd == -1 {
+            return Err(Error::BadF);
+        }
+        p.remove(Watched::Fd(fd))?;
+        Ok(0)
+    })
 }
 
-/// Draft `int zmq_poller_wait (void *poller, zmq_poller_event_t *event, long timeout)`.
-/// Placeholder.
+/// Draft `int zmq_poller_wait (void *poller, zmq_poller_event_t *event, long timeout)`: one
+/// event; 0 on success, -1 with `EAGAIN` on timeout (the event is then cleared).
+///
+/// # Safety
+/// `poller` is NULL or a poller handle; `event` points to a writable event.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_wait(
     poller: *mut c_void,
-    _event: *mut zmq_poller_event_t,
-    _timeout: c_long,
+    event: *mut zmq_poller_event_t,
+    timeout: c_long,
 ) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    // SAFETY: the caller's contract.
+    let rc = unsafe { zmq_poller_wait_all(poller, event, 1, timeout) };
+    if rc < 0 && !event.is_null() {
+        // SAFETY: non-NULL, and the caller promises a writable event.
+        unsafe {
+            *event = zmq_poller_event_t {
+                socket: std::ptr::null_mut(),
+                fd: -1,
+                user_data: std::ptr::null_mut(),
+                events: 0,
+            };
+        }
+    }
+    if rc < 0 { rc } else { 0 }
 }
 
 /// Draft `int zmq_poller_wait_all (void *poller, zmq_poller_event_t *events, int n_events,
-/// long timeout)`. Placeholder.
+/// long timeout)`: fills up to `n_events` events and returns how many.
+///
+/// # Safety
+/// `poller` is NULL or a poller handle; `events` points to `n_events` writable events.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_poller_wait_all(
     poller: *mut c_void,
-    _events: *mut zmq_poller_event_t,
-    _n_events: c_int,
-    _timeout: c_long,
+    events: *mut zmq_poller_event_t,
+    n_events: c_int,
+    timeout: c_long,
 ) -> c_int {
-    ffi_boundary(|| not_yet(poller))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let p = unsafe { poller_from_ptr(poller) }?;
+        if events.is_null() {
+            return Err(Error::Fault);
+        }
+        let n = usize::try_from(n_events).map_err(|_| Error::Inval)?;
+        // SAFETY: non-NULL, and the caller promises `n_events` writable events.
+        let out = unsafe { std::slice::from_raw_parts_mut(events, n) };
+        // SAFETY: the sockets in the poller are live handles (the caller removes them
+        // before closing them, as libzmq requires).
+        unsafe { p.wait(out, timeout) }
+    })
 }
 
-/// Draft `int zmq_poller_fd (void *poller, zmq_fd_t *fd)`. Placeholder.
+/// Draft `int zmq_poller_fd (void *poller, zmq_fd_t *fd)`: only pollers over thread-safe
+/// sockets have an fd; none exist yet, so `EINVAL`, as libzmq for other pollers.
+///
+/// # Safety
+/// `poller` is NULL or a poller handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, _fd: *mut c_int) -> c_int {
-    ffi_boundary(|| not_yet(poller))
-}
-
-/// The placeholder result of a poller call: `EFAULT` for NULL, else `ENOTSUP`.
-fn not_yet(poller: *mut c_void) -> Result<c_int, Error> {
-    Err(if poller.is_null() {
-        Error::Fault
-    } else {
-        Error::NotSup
+pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, fd: *mut c_int) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        unsafe { poller_from_ptr(poller) }?;
+        if fd.is_null() {
+            return Err(Error::Fault);
+        }
+        Err(Error::Inval)
     })
 }
 
@@ -215,26 +485,57 @@ unsafe fn poll_items(
     }
     // SAFETY: non-NULL, and the caller promises `nitems` items.
     let items = unsafe { std::slice::from_raw_parts_mut(items, n) };
-    if items.iter().any(|item| !item.socket.is_null()) {
-        return Err(Error::NotSup);
-    }
-    let mut fds: Vec<libc::pollfd> = items.iter().map(to_pollfd).collect();
+    let sockets = items
+        .iter()
+        .map(|item| {
+            if item.socket.is_null() {
+                Ok(None)
+            } else {
+                // SAFETY: a non-NULL socket in an item is a socket handle (zmq_poll's contract).
+                unsafe { socket_from_ptr(item.socket) }.map(Some)
+            }
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    // A socket is watched through its ZMQ_FD, which fires when commands arrive; what it is
+    // ready for is then read from its ZMQ_EVENTS (libzmq's zmq_poll does the same).
+    let mut fds: Vec<libc::pollfd> = items
+        .iter()
+        .zip(&sockets)
+        .map(|(item, socket)| match socket {
+            Some(s) => libc::pollfd {
+                fd: s.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            None => to_pollfd(item),
+        })
+        .collect();
     let deadline = u64::try_from(timeout)
         .ok()
         .map(|ms| Instant::now() + Duration::from_millis(ms));
+    let mut first_pass = true;
     loop {
-        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let ready = wait(&mut fds, left, sigmask)?;
-        if ready > 0 || left.is_some_and(|l| l.is_zero()) {
-            break;
+        // The first pass only looks (timeout 0): sockets may be ready without their fd firing.
+        let left = if first_pass {
+            Some(Duration::ZERO)
+        } else {
+            deadline.map(|d| d.saturating_duration_since(Instant::now()))
+        };
+        wait(&mut fds, left, sigmask)?;
+        let mut count = 0;
+        for ((item, pfd), socket) in items.iter_mut().zip(&fds).zip(&sockets) {
+            item.revents = match socket {
+                Some(s) => (s.events()? & c_int::from(item.events)) as c_short,
+                None => from_revents(pfd.revents),
+            };
+            count += c_int::from(item.revents != 0);
         }
+        let expired = !first_pass && left.is_some_and(|l| l.is_zero());
+        if count > 0 || timeout == 0 || expired {
+            return Ok(count);
+        }
+        first_pass = false;
     }
-    let mut count = 0;
-    for (item, pfd) in items.iter_mut().zip(&fds) {
-        item.revents = from_revents(pfd.revents);
-        count += c_int::from(item.revents != 0);
-    }
-    Ok(count)
 }
 
 /// One poll(2) (or ppoll(2) with a mask) over `fds`, for at most `left` (None: no limit).
@@ -364,10 +665,11 @@ mod tests {
             assert_eq!(zmq_poll(std::ptr::null_mut(), -1, 0), -1);
             assert_eq!(errno::get_raw(), libc::EINVAL);
             assert_eq!(zmq_poll(std::ptr::null_mut(), 0, 0), 0);
+            // Something that is not a socket is refused (libzmq would crash on it).
             let mut s = item(0, ZMQ_POLLIN);
             s.socket = (&mut s as *mut zmq_pollitem_t).cast();
             assert_eq!(zmq_poll(&mut s, 1, 0), -1);
-            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+            assert_eq!(errno::get_raw(), libc::ENOTSOCK);
         }
     }
 

@@ -1,16 +1,17 @@
 //! Sockets: `zmq_socket`, `zmq_close`, options, bind/connect, monitors, and the draft socket
 //! calls (libzmq's `zmq.cpp`).
 //!
-//! Placeholders until the socket engine lands: `zmq_socket` does libzmq's context checks in
-//! its order (`EFAULT` for a bad context, `ETERM` once it is shut down, `EINVAL` for an
-//! unknown type) and then fails with `ENOTSUP`; every call on a socket gives `ENOTSOCK` for
-//! NULL, as libzmq, and `ENOTSUP` otherwise (no socket can exist yet).
+//! Still placeholders (`ENOTSOCK` for NULL, else `ENOTSUP`): the monitor functions and the
+//! draft calls, until their parts of the socket engine land. Draft socket types give `EINVAL`
+//! from `zmq_socket` until then.
 
 use std::ffi::{c_char, c_int, c_void};
 
-use crate::capi::boundary::ffi_boundary;
+use crate::capi::boundary::{c_bytes, c_str, ffi_boundary};
 use crate::capi::ctx::ctx_from_ptr;
+use crate::capi::handle::{Handle, SOCKET_TAG};
 use crate::error::Error;
+use crate::socket::base::Socket;
 use crate::socket::kind::SocketType;
 
 /// The placeholder result of a call on socket `s`: `ENOTSOCK` for NULL, else `ENOTSUP`.
@@ -22,8 +23,26 @@ pub(crate) fn not_yet<T>(s: *mut c_void) -> Result<T, Error> {
     })
 }
 
-/// `void *zmq_socket (void *context, int type)`. Placeholder: fails with `ENOTSUP` once the
-/// context and the type have been checked.
+/// Borrows the socket behind `s`; `ENOTSOCK` for NULL or anything that is not a live socket.
+///
+/// # Safety
+/// `s` is NULL or a pointer `zmq_socket` returned (libzmq demands the same).
+pub(crate) unsafe fn socket_from_ptr<'a>(s: *mut c_void) -> Result<&'a Socket, Error> {
+    // SAFETY: forwarded caller contract.
+    unsafe { Handle::<Socket>::from_raw(s, SOCKET_TAG, Error::NotSock) }
+}
+
+/// Reads an endpoint argument: `EINVAL` for NULL or text that is not UTF-8.
+///
+/// # Safety
+/// `addr` is NULL or a NUL-terminated string.
+unsafe fn endpoint<'a>(addr: *const c_char) -> Result<&'a str, Error> {
+    // SAFETY: forwarded caller contract.
+    let bytes = unsafe { c_str(addr) }?;
+    std::str::from_utf8(bytes).map_err(|_| Error::Inval)
+}
+
+/// `void *zmq_socket (void *context, int type)`.
 ///
 /// # Safety
 /// `ctx` is NULL or a live context handle.
@@ -31,86 +50,204 @@ pub(crate) fn not_yet<T>(s: *mut c_void) -> Result<T, Error> {
 pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, kind: c_int) -> *mut c_void {
     ffi_boundary(|| {
         // SAFETY: the caller's contract.
-        unsafe { ctx_from_ptr(ctx) }?.check_open()?;
-        SocketType::from_raw(kind).ok_or(Error::Inval)?;
-        Err(Error::NotSup)
+        let ctx = unsafe { ctx_from_ptr(ctx) }?;
+        ctx.check_open()?;
+        let ty = SocketType::from_raw(kind).ok_or(Error::Inval)?;
+        let socket = Socket::new(ctx, ty)?;
+        Ok(Handle::into_raw(SOCKET_TAG, socket))
     })
 }
 
-/// `int zmq_close (void *s)`. Placeholder.
+/// `int zmq_close (void *s)`.
+///
+/// # Safety
+/// `s` is NULL or a socket handle; C must not use it afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { Handle::<Socket>::take(s, SOCKET_TAG, Error::NotSock) }?;
+        socket.close();
+        Ok(0)
+    })
 }
 
 /// `int zmq_setsockopt (void *s, int option, const void *optval, size_t optvallen)`.
-/// Placeholder.
+///
+/// # Safety
+/// `s` is NULL or a socket handle; `optval` points to `optvallen` readable bytes (or is NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_setsockopt(
     s: *mut c_void,
-    _option: c_int,
-    _optval: *const c_void,
-    _optvallen: usize,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: usize,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        let value = if optval.is_null() && optvallen == 0 {
+            None
+        } else {
+            // SAFETY: the caller's contract; NULL with a length is refused there.
+            Some(unsafe { c_bytes(optval, optvallen) }?)
+        };
+        socket.set_option(option, value)?;
+        Ok(0)
+    })
 }
 
-/// `int zmq_getsockopt (void *s, int option, void *optval, size_t *optvallen)`. Placeholder.
+/// `int zmq_getsockopt (void *s, int option, void *optval, size_t *optvallen)`.
+///
+/// # Safety
+/// `s` is NULL or a socket handle; `optvallen` points to a `size_t` and `optval` to that many
+/// writable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_getsockopt(
     s: *mut c_void,
-    _option: c_int,
-    _optval: *mut c_void,
-    _optvallen: *mut usize,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut usize,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        if optvallen.is_null() {
+            return Err(Error::Fault);
+        }
+        // SAFETY: non-NULL, and the caller promises a readable and writable size_t.
+        let len = unsafe { *optvallen };
+        let value = socket.get_option(option, len)?;
+        if len > 0 && optval.is_null() {
+            return Err(Error::Fault);
+        }
+        // SAFETY: `optval` holds `len` writable bytes and `value.len() <= len` (the option
+        // rules refuse a buffer too small).
+        unsafe {
+            let out = std::slice::from_raw_parts_mut(optval.cast::<u8>(), len);
+            out[..value.len()].copy_from_slice(&value);
+            out[value.len()..].fill(0);
+            *optvallen = value.len();
+        }
+        Ok(0)
+    })
 }
 
-/// `int zmq_bind (void *s, const char *addr)`. Placeholder.
+/// `int zmq_bind (void *s, const char *addr)`.
+///
+/// # Safety
+/// `s` is NULL or a socket handle; `addr` is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_bind(s: *mut c_void, _addr: *const c_char) -> c_int {
-    ffi_boundary(|| not_yet(s))
+pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        socket.bind(unsafe { endpoint(addr) }?)?;
+        Ok(0)
+    })
 }
 
-/// `int zmq_connect (void *s, const char *addr)`. Placeholder.
+/// `int zmq_connect (void *s, const char *addr)`.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_connect(s: *mut c_void, _addr: *const c_char) -> c_int {
-    ffi_boundary(|| not_yet(s))
+pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        socket.connect(unsafe { endpoint(addr) }?)?;
+        Ok(0)
+    })
 }
 
-/// `int zmq_unbind (void *s, const char *addr)`. Placeholder.
+/// `int zmq_unbind (void *s, const char *addr)`.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, _addr: *const c_char) -> c_int {
-    ffi_boundary(|| not_yet(s))
+pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        socket.term_endpoint(unsafe { endpoint(addr) }?)?;
+        Ok(0)
+    })
 }
 
-/// `int zmq_disconnect (void *s, const char *addr)`. Placeholder.
+/// `int zmq_disconnect (void *s, const char *addr)`.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, _addr: *const c_char) -> c_int {
-    ffi_boundary(|| not_yet(s))
+pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        socket.term_endpoint(unsafe { endpoint(addr) }?)?;
+        Ok(0)
+    })
 }
 
-/// `int zmq_socket_monitor (void *s, const char *addr, int events)`. Placeholder.
+/// Reads an optional endpoint argument: NULL is None.
+///
+/// # Safety
+/// As [`endpoint`].
+unsafe fn optional_endpoint<'a>(addr: *const c_char) -> Result<Option<&'a str>, Error> {
+    if addr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { endpoint(addr) }.map(Some)
+}
+
+/// `int zmq_socket_monitor (void *s, const char *addr, int events)`: version-1 events on a
+/// PAIR socket bound to `addr` (inproc); NULL `addr` stops monitoring.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_monitor(
     s: *mut c_void,
-    _addr: *const c_char,
-    _events: c_int,
+    addr: *const c_char,
+    events: c_int,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        let ep = unsafe { optional_endpoint(addr) }?;
+        // libzmq widens the int to 64 bits unsigned: a negative mask has high bits (EINVAL).
+        socket.monitor(ep, events as i64 as u64, 1, crate::consts::ZMQ_PAIR)?;
+        Ok(0)
+    })
 }
 
 /// Draft `int zmq_socket_monitor_versioned (void *s, const char *addr, uint64_t events,
-/// int event_version, int type)`. Placeholder.
+/// int event_version, int type)`.
+///
+/// # Safety
+/// As [`zmq_bind`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_monitor_versioned(
     s: *mut c_void,
-    _addr: *const c_char,
-    _events: u64,
-    _event_version: c_int,
-    _kind: c_int,
+    addr: *const c_char,
+    events: u64,
+    event_version: c_int,
+    kind: c_int,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let socket = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller's contract.
+        let ep = unsafe { optional_endpoint(addr) }?;
+        socket.monitor(ep, events, event_version, kind)?;
+        Ok(0)
+    })
 }
 
 /// Draft `int zmq_socket_monitor_pipes_stats (void *s)`. Placeholder.
@@ -165,8 +302,9 @@ mod tests {
             let ctx = zmq_ctx_new();
             assert!(zmq_socket(ctx, 21).is_null());
             assert_eq!(errno::get_raw(), libc::EINVAL);
+            // Draft types are not built yet.
             assert!(zmq_socket(ctx, ZMQ_CHANNEL).is_null());
-            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+            assert_eq!(errno::get_raw(), libc::EINVAL);
             zmq_ctx_shutdown(ctx);
             assert!(zmq_socket(ctx, 21).is_null());
             assert_eq!(errno::get_raw(), crate::consts::ETERM);

@@ -26,6 +26,7 @@ use crate::io::signaler::Signaler;
 use crate::msg::Msg;
 use crate::pipe::{PipeCommand, PipeEvent, Wake};
 use crate::socket::kind::SocketType;
+use crate::socket::monitor::Monitor;
 use crate::socket::options::{self, Applied, Got, Live, Options};
 use crate::socket::pipes::{Peer, PipeId, PipeKey, Pipes};
 use crate::transport::{self, Protocol};
@@ -104,6 +105,10 @@ pub trait Routing: Send {
     fn topics_count(&self) -> c_int {
         0
     }
+    /// The options as they are now: called once when the socket is made and after every
+    /// successful `zmq_setsockopt`, for socket types that act on options outside `send` and
+    /// `recv` (XPUB's verbose modes and welcome message when a pipe attaches or reads).
+    fn configure(&mut self, _options: &Options) {}
 }
 
 /// Tells a socket to stop, on the context's behalf.
@@ -139,6 +144,8 @@ pub struct SocketLink {
     /// The socket's current `ZMQ_LINGER`: sessions read it when their pipe ends, as libzmq
     /// passes the linger in force at close time.
     pub linger: Arc<AtomicI32>,
+    /// Where connection events go.
+    pub monitor: Monitor,
 }
 
 /// The socket state behind the mutex.
@@ -158,6 +165,7 @@ struct Core {
     /// `zmq_close` was called: pipes that still arrive (a session finishing its handshake)
     /// are ended at once, as libzmq's `attach_pipe` does for a terminating socket.
     closing: bool,
+    monitor: Monitor,
 }
 
 /// A ZeroMQ socket.
@@ -174,8 +182,23 @@ impl std::fmt::Debug for Socket {
 /// The routing of each socket type.
 fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
     use crate::socket::pair::Pair;
+    use crate::socket::pub_::Pub;
+    use crate::socket::sub::Sub;
+    use crate::socket::xpub::XPub;
+    use crate::socket::xsub::XSub;
+    use crate::socket::{dealer, pull, push, rep, req, router};
     match ty {
         SocketType::Pair => Ok(Box::new(Pair::default())),
+        SocketType::Pub => Ok(Box::new(Pub::default())),
+        SocketType::Sub => Ok(Box::new(Sub::default())),
+        SocketType::XPub => Ok(Box::new(XPub::new(false))),
+        SocketType::XSub => Ok(Box::new(XSub::new(false))),
+        SocketType::Push => Ok(Box::new(push::Push::default())),
+        SocketType::Pull => Ok(Box::new(pull::Pull::default())),
+        SocketType::Dealer => Ok(Box::new(dealer::Dealer::default())),
+        SocketType::Req => Ok(Box::new(req::Req::new())),
+        SocketType::Rep => Ok(Box::new(rep::Rep::new())),
+        SocketType::Router => Ok(Box::new(router::Router::new())),
         _ => Err(Error::Inval),
     }
 }
@@ -183,11 +206,12 @@ fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
 impl Socket {
     /// Creates a socket of type `ty` in `ctx` (`zmq_socket`).
     pub fn new(ctx: &Context, ty: SocketType) -> Result<Socket> {
-        let routing = routing_for(ty)?;
+        let mut routing = routing_for(ty)?;
         let mailbox = Arc::new(Mailbox::new(Signaler::new()?));
         let id = ctx.register_socket(Arc::new(Stopper(mailbox.clone())))?;
         let defaults = ctx.socket_defaults();
         let options = Options::with_context(ty, defaults.blocky, defaults.ipv6);
+        routing.configure(&options);
         Ok(Socket {
             core: Mutex::new(Core {
                 ctx: ctx.clone(),
@@ -202,6 +226,7 @@ impl Socket {
                 rcvmore: false,
                 stopped: false,
                 closing: false,
+                monitor: Monitor::default(),
             }),
         })
     }
@@ -246,6 +271,22 @@ impl Socket {
         self.core.lock().events()
     }
 
+    /// `zmq_socket_monitor_versioned` (and `zmq_socket_monitor`, version 1 over PAIR):
+    /// publishes `events` on `endpoint`, or stops monitoring when `endpoint` is None.
+    pub fn monitor(
+        &self,
+        endpoint: Option<&str>,
+        events: u64,
+        version: c_int,
+        kind: c_int,
+    ) -> Result<()> {
+        let mut core = self.core.lock();
+        core.check_alive()?;
+        let (ctx, monitor) = (core.ctx.clone(), core.monitor.clone());
+        drop(core);
+        monitor.start(&ctx, endpoint, events, version, kind)
+    }
+
     /// `ZMQ_FD`: the mailbox signaller.
     pub fn fd(&self) -> i32 {
         self.core.lock().mailbox.notifier().as_raw_fd()
@@ -257,16 +298,16 @@ impl Socket {
     pub fn close(self) {
         let mut core = self.core.into_inner();
         core.closing = true;
+        core.monitor.stop();
         for ep in core.endpoints.drain(..) {
             if let Some(h) = ep.handle {
                 h.stop();
             }
         }
+        // Without delay: nobody will read what is inbound to a closed socket. What it sent
+        // is still delivered: the peer reads up to the delimiter before acknowledging.
         for id in core.pipes.ids() {
             if let Some(p) = core.pipes.pipe(id) {
-                // As libzmq: the messages this socket sent still go out (the peer end keeps
-                // its delay); those sent to it are dropped, so a closed reader cannot stall
-                // the termination waiting for its own delimiter.
                 p.terminate(false);
             }
         }
@@ -411,10 +452,12 @@ impl Core {
         self.check_alive()?;
         let applied = self.options.set(id, value)?;
         self.linger.store(self.options.linger, Ordering::Relaxed);
-        match applied {
+        let result = match applied {
             Applied::Stored => Ok(()),
             applied => self.routing.apply(&mut self.pipes, applied),
-        }
+        };
+        self.routing.configure(&self.options);
+        result
     }
 
     fn get_option(&mut self, id: c_int, buf_len: usize) -> Result<Vec<u8>> {
@@ -440,6 +483,7 @@ impl Core {
             options: Arc::new(self.options.clone()),
             ctx: self.ctx.clone(),
             linger: self.linger.clone(),
+            monitor: self.monitor.clone(),
         }
     }
 
@@ -489,7 +533,12 @@ impl Core {
         match protocol {
             Protocol::Inproc => {
                 let link = self.link();
-                let peer = transport::inproc::connect(&self.ctx, address, endpoint, &link)?;
+                let mut peer = transport::inproc::connect(&self.ctx, address, endpoint, &link)?;
+                // `ZMQ_CONNECT_ROUTING_ID` names the peer of this connect only (ROUTER, REP).
+                if !self.options.connect_routing_id.is_empty() {
+                    let id = std::mem::take(&mut self.options.connect_routing_id);
+                    peer.routing_id = Some(id.into());
+                }
                 let id = self.pipes.insert(peer);
                 self.routing.attach(&mut self.pipes, id);
                 self.endpoints.push(Endpoint {

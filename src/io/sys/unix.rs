@@ -76,3 +76,23 @@ pub fn poll_one(fd: RawFd, timeout_ms: i32) -> io::Result<bool> {
     let n = syscall!(poll(&mut pfd, 1, timeout_ms))?;
     Ok(n > 0)
 }
+
+/// Waits until any of `fds` is readable, for at most `timeout_ms` (-1: no limit); returns
+/// whether one is.
+pub fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<bool> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: a live slice of pollfds and its length.
+    let n = syscall!(poll(
+        pfds.as_mut_ptr(),
+        pfds.len() as libc::nfds_t,
+        timeout_ms
+    ))?;
+    Ok(n > 0)
+}
