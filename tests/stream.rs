@@ -805,3 +805,72 @@ fn reconnect_stop_on_refusal() {
     b.close();
     term(ctx);
 }
+
+fn socket(ctx: &Context, ty: SocketType) -> Socket {
+    let s = Socket::new(ctx, ty).unwrap();
+    set_int(&s, ZMQ_RCVTIMEO, 5000);
+    set_int(&s, ZMQ_SNDTIMEO, 5000);
+    s
+}
+
+/// Subscriptions travel upstream over the connection (SUBSCRIBE commands between ZMTP 3.1
+/// peers) and filter at the publisher.
+#[test]
+fn pub_sub_over_tcp() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, SocketType::Pub);
+    publisher.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = last_endpoint(&publisher);
+    let subscriber = socket(&ctx, SocketType::Sub);
+    subscriber.set_option(ZMQ_SUBSCRIBE, Some(b"A")).unwrap();
+    subscriber.connect(&ep).unwrap();
+    set_int(&subscriber, ZMQ_RCVTIMEO, 20);
+    // Publish until the subscription has arrived (the slow-joiner wait).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        send(&publisher, b"B-skip", false);
+        send(&publisher, b"A-first", false);
+        if let Ok(m) = subscriber.recv(0) {
+            assert_eq!(m.data(), b"A-first");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the subscription never arrived");
+    }
+    set_int(&subscriber, ZMQ_RCVTIMEO, 5000);
+    send(&publisher, b"B-skip", false);
+    send(&publisher, b"A-second", false);
+    loop {
+        let (got, _) = recv(&subscriber);
+        assert_ne!(got, b"B-skip");
+        if got == b"A-second" {
+            break;
+        }
+    }
+    publisher.close();
+    subscriber.close();
+    term(ctx);
+}
+
+/// REQ to ROUTER: the ROUTER sees the REQ's routing id (ZMQ_ROUTING_ID sent in the
+/// handshake) and can reply through it.
+#[test]
+fn req_router_over_tcp() {
+    let ctx = Context::new();
+    let router = socket(&ctx, SocketType::Router);
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = last_endpoint(&router);
+    let req = socket(&ctx, SocketType::Req);
+    req.set_option(ZMQ_ROUTING_ID, Some(b"client-1")).unwrap();
+    req.connect(&ep).unwrap();
+    send(&req, b"question", false);
+    assert_eq!(recv(&router), (b"client-1".to_vec(), true));
+    assert_eq!(recv(&router), (b"".to_vec(), true));
+    assert_eq!(recv(&router), (b"question".to_vec(), false));
+    send(&router, b"client-1", true);
+    send(&router, b"", true);
+    send(&router, b"answer", false);
+    assert_eq!(recv(&req), (b"answer".to_vec(), false));
+    router.close();
+    req.close();
+    term(ctx);
+}
