@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
+use crate::consts::{ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_CLOSED, ZMQ_EVENT_LISTENING};
 use crate::error::{Error, Result};
 use crate::io::connecter::{net_options, pick_io_thread};
 use crate::io::engine::Stream;
@@ -112,13 +113,21 @@ impl Handler for Listener {
     fn ready(&mut self, r: &mut Reactor, _event: &mio::event::Event) {
         loop {
             match self.accept_one() {
-                Ok(stream) => Session::add_accepted(
-                    r,
-                    stream,
-                    self.link.clone(),
-                    self.endpoint.clone(),
-                    self.gone.clone(),
-                ),
+                Ok(stream) => {
+                    self.link.monitor.event(
+                        ZMQ_EVENT_ACCEPTED,
+                        stream.as_raw_fd() as u64,
+                        &self.endpoint,
+                        "",
+                    );
+                    Session::add_accepted(
+                        r,
+                        stream,
+                        self.link.clone(),
+                        self.endpoint.clone(),
+                        self.gone.clone(),
+                    );
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionAborted => {}
                 // EAGAIN, or out of descriptors: wait for the next readiness.
@@ -129,6 +138,13 @@ impl Handler for Listener {
 
     fn stop(&mut self, r: &mut Reactor) {
         self.gone.store(true, Ordering::Release);
+        let fd = match &self.socket {
+            ListenSocket::Tcp(l) => l.as_raw_fd(),
+            ListenSocket::Ipc(l) => l.as_raw_fd(),
+        };
+        self.link
+            .monitor
+            .event(ZMQ_EVENT_CLOSED, fd as u64, &self.endpoint, "");
         // Failure means it was not registered; either way it leaves the poller.
         let _ = match &mut self.socket {
             ListenSocket::Tcp(l) => r.registry().deregister(l),
@@ -226,6 +242,12 @@ pub fn bind(
         }
         _ => return Err(Error::ProtoNoSupport),
     };
+    let fd = match &socket {
+        ListenSocket::Tcp(l) => l.as_raw_fd(),
+        ListenSocket::Ipc(l) => l.as_raw_fd(),
+    };
+    link.monitor
+        .event(ZMQ_EVENT_LISTENING, fd as u64, &name, "");
     let gone = Arc::new(AtomicBool::new(false));
     let token = Arc::new(Mutex::new(None));
     let mut listener = Listener {

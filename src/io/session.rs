@@ -17,6 +17,9 @@ use mio::Token;
 use parking_lot::Mutex;
 
 use crate::consts::{
+    ZMQ_EVENT_CLOSED, ZMQ_EVENT_CONNECT_DELAYED, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_CONNECTED,
+    ZMQ_EVENT_DISCONNECTED, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
     ZMQ_RECONNECT_STOP_AFTER_DISCONNECT, ZMQ_RECONNECT_STOP_CONN_REFUSED,
     ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED,
 };
@@ -32,7 +35,7 @@ use crate::socket::kind::SocketType;
 use crate::socket::options::Options;
 use crate::socket::pipes::{Peer, PipeKey};
 use crate::transport::inproc::wants_routing_id;
-use crate::zmtp::{CloseReason, Config, Event, Frame, PeerInfo};
+use crate::zmtp::{CloseReason, Config, Event, Frame, HandshakeFailure, PeerInfo, ZmtpVersion};
 
 /// An I/O thread's command mailbox.
 pub type IoMailbox = Arc<Mailbox<Command, WakerNotify>>;
@@ -231,6 +234,8 @@ pub struct Session {
     handshaked: bool,
     metadata: Option<Arc<msg::Metadata>>,
     peer_address: String,
+    /// The connection's descriptor, for monitor events.
+    fd: i32,
     /// An inbound message the pipe had no room for (reading is paused meanwhile).
     pending_in: Option<Msg>,
     /// The last part read from the pipe had MORE set.
@@ -283,6 +288,7 @@ impl Session {
             handshaked: false,
             metadata: None,
             peer_address: String::new(),
+            fd: -1,
             pending_in: None,
             out_in_message: false,
             conn_timer: None,
@@ -349,6 +355,13 @@ impl Session {
         &self.link.options
     }
 
+    /// Raises a monitor event about this session's endpoint.
+    fn event(&self, event: i32, value: u64) {
+        self.link
+            .monitor
+            .event(event, value, &self.endpoint, &self.peer_address);
+    }
+
     // ---- connecting ----
 
     fn start_dial(&mut self, r: &mut Reactor) {
@@ -361,6 +374,10 @@ impl Session {
                 if stream.register(r.registry(), self.token).is_err() {
                     self.schedule_reconnect(r);
                     return;
+                }
+                if matches!(stream, Stream::Tcp(_)) {
+                    // A TCP connect is always in progress here (libzmq's EINPROGRESS case).
+                    self.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
                 }
                 self.dialing = Some(stream);
                 let timeout = self.options().connect_timeout;
@@ -402,6 +419,7 @@ impl Session {
         };
         let ivl = dialer.next_interval(&self.link.options);
         self.reconnect_timer = Some(r.add_timer(self.token, ivl));
+        self.event(ZMQ_EVENT_CONNECT_RETRIED, ivl.as_millis() as u64);
     }
 
     fn dial_ready(&mut self, r: &mut Reactor, event: &mio::event::Event) {
@@ -420,9 +438,11 @@ impl Session {
         self.connect_timer = None;
         if failed {
             stream.deregister(r.registry());
+            self.event(ZMQ_EVENT_CLOSED, stream.as_raw_fd() as u64);
             self.dial_failed(r, refused);
             return;
         }
+        self.event(ZMQ_EVENT_CONNECTED, stream.as_raw_fd() as u64);
         if let Stream::Tcp(s) = &stream {
             let net = crate::io::connecter::net_options(self.options());
             // A tuning failure leaves a working connection with system defaults.
@@ -436,6 +456,8 @@ impl Session {
 
     /// Starts the ZMTP connection; the caller drives it (or activates the session).
     fn start_engine(&mut self, stream: Stream) {
+        use std::os::fd::AsRawFd;
+        self.fd = stream.as_raw_fd();
         self.peer_address = stream.peer_address();
         let cfg = config(self.options(), &self.peer_address);
         self.engine = Some(Engine::new(stream, cfg));
@@ -517,7 +539,21 @@ impl Session {
                 Event::Join(_) | Event::Leave(_) => {}
                 // No ZAP handler is reachable from here: libzmq's "no handler" path.
                 Event::ZapRequest(_) => engine.conn.handle_zap_unavailable(Instant::now()),
-                Event::HandshakeFailed(_) => {}
+                Event::HandshakeFailed(f) => {
+                    let (event, value) = match f {
+                        HandshakeFailure::Protocol(code) => {
+                            (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64)
+                        }
+                        HandshakeFailure::Auth(status) => {
+                            (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, u64::from(status))
+                        }
+                        HandshakeFailure::NoDetail(e) => (
+                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                            crate::capi::errno::to_errno(e) as u64,
+                        ),
+                    };
+                    self.event(event, value);
+                }
                 Event::Closed(reason) => {
                     self.engine_closed(r, reason);
                     return;
@@ -549,6 +585,10 @@ impl Session {
         let fd = engine.stream.as_raw_fd();
         self.metadata = Some(peer_metadata(info, &self.peer_address, fd));
         self.handshaked = true;
+        if info.version >= ZmtpVersion::V3_0 {
+            // libzmq raises it for ZMTP 3.x handshakes only.
+            self.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+        }
         if let Some(d) = self.dialer.as_mut() {
             d.connected();
         }
@@ -647,6 +687,7 @@ impl Session {
     fn engine_closed(&mut self, r: &mut Reactor, reason: CloseReason) {
         if let Some(mut engine) = self.engine.take() {
             engine.stream.deregister(r.registry());
+            self.event(ZMQ_EVENT_DISCONNECTED, self.fd as u64);
         }
         self.conn_timer = None;
         self.metadata = None;
