@@ -7,6 +7,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 use crate::io::mailbox::Notify;
@@ -16,6 +17,10 @@ use crate::io::sys::{EventFd, poll_one};
 #[derive(Debug)]
 pub struct Signaler {
     fd: EventFd,
+    /// Set after each [`Signaler::send`], so that [`Signaler::recv`] makes its syscall only
+    /// when there may be something to clear: a socket resets its signaller on every call, and
+    /// on the hot path nothing was signalled.
+    pending: AtomicBool,
 }
 
 impl Signaler {
@@ -26,6 +31,7 @@ impl Signaler {
     pub fn new() -> Result<Signaler> {
         Ok(Signaler {
             fd: EventFd::new()?,
+            pending: AtomicBool::new(false),
         })
     }
 
@@ -34,11 +40,24 @@ impl Signaler {
         // An eventfd write fails only on a broken descriptor; there is nobody to report to,
         // and the reader's next wait times out or re-checks anyway.
         let _ = self.fd.notify();
+        // After the write: a `recv` that runs in between leaves the fd readable and the next
+        // `recv` clears it, so the fd never stays readable with nothing pending.
+        self.pending.store(true, Ordering::Release);
     }
 
     /// Clears the flag; returns whether it was set.
     pub fn recv(&self) -> bool {
+        if !self.pending.swap(false, Ordering::AcqRel) {
+            return false;
+        }
         self.fd.drain().unwrap_or(false)
+    }
+
+    /// Clears the flag whatever [`Signaler::recv`]'s shortcut believes: for a caller that has
+    /// just seen the fd readable.
+    pub fn clear(&self) {
+        self.pending.store(false, Ordering::Release);
+        let _ = self.fd.drain();
     }
 
     /// Waits until signalled or `timeout_ms` passes (-1: no limit; 0: just check).

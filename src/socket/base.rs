@@ -389,7 +389,10 @@ impl Core {
                 i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX)
             }
         };
-        self.mailbox.notifier().wait(timeout_ms)?;
+        if self.mailbox.notifier().wait(timeout_ms)? {
+            // Seen readable: clear it now, or the next wait would return at once again.
+            self.mailbox.notifier().clear();
+        }
         self.check_alive()
     }
 
