@@ -328,14 +328,20 @@ fn socket_type_mismatch_with_libzmq() {
         closed == ours || matches!(closed, super::CloseReason::Disconnected(_)),
         "{closed:?}"
     );
-    // No ERROR command after a socket-type mismatch, as libzmq.
+    // No ERROR command after a socket-type mismatch, as libzmq. (Our own READY may still be
+    // queued, unsent, depending on which side read first: only an ERROR would be wrong.)
     let mut rest = Vec::new();
     live.conn.poll_transmit(&mut rest);
-    assert!(rest.is_empty());
+    let queued: Vec<u8> = rest.iter().flat_map(|b| b.iter().copied()).collect();
+    assert!(!queued.windows(6).any(|w| w == b"\x05ERROR"), "{queued:?}");
     drop(live);
     let status = child.0.wait().unwrap();
     assert!(status.success(), "libzmq peer failed: {status}");
-    // The libzmq connecter gave up: no second connection arrives.
-    listener.set_nonblocking(true).unwrap();
-    assert!(listener.accept().is_err());
+    // When libzmq found the mismatch itself (it closed first), it is a protocol error and
+    // its connecter gives up: no second connection arrives. (When we closed first, libzmq
+    // saw a plain disconnect and may rightly reconnect.)
+    if closed != ours {
+        listener.set_nonblocking(true).unwrap();
+        assert!(listener.accept().is_err());
+    }
 }

@@ -93,7 +93,7 @@ int main (int argc, char **argv)
 
     if (mismatch) {
         /* Our peer is a REQ: libzmq must drop the connection without a handshake
-         * event and, it being a protocol error, never reconnect. */
+         * event. */
         int connected = 0, disconnected = 0;
         int rcvtimeo = 1500;
         CHECK (zmq_setsockopt (mon, ZMQ_RCVTIMEO, &rcvtimeo, sizeof rcvtimeo) == 0);
@@ -110,8 +110,10 @@ int main (int argc, char **argv)
             }
         }
         zmq_msg_close (&m);
-        CHECK (connected == 1);
-        CHECK (disconnected == 1);
+        /* When our side reads libzmq's READY first and closes, libzmq sees a plain
+         * disconnect and may reconnect; only a mismatch it detects itself stops it. */
+        CHECK (connected >= 1);
+        CHECK (disconnected >= 1);
         zmq_close (mon);
         zmq_close (s);
         zmq_ctx_term (ctx);
