@@ -2,6 +2,7 @@
 //! connections talking through byte buffers, old peers, and every malformed input.
 
 mod libzmq;
+mod plain;
 mod util;
 
 use std::time::Duration;
