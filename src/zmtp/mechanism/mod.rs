@@ -9,6 +9,7 @@
 //! MESSAGE boxes). Monitor events a mechanism raises are collected with
 //! [`Mechanism::poll_event`].
 
+pub mod curve;
 pub mod null;
 pub mod plain;
 
@@ -22,6 +23,7 @@ use super::{HandshakeFailure, ProtocolError};
 use crate::consts;
 use crate::socket::kind::SocketType;
 
+pub use curve::{CurveClient, CurveServer};
 pub use null::NullMechanism;
 pub use plain::{PlainClient, PlainServer};
 
@@ -52,6 +54,21 @@ pub enum MechanismConfig {
     },
     /// PLAIN server (`ZMQ_PLAIN_SERVER=1`): asks the ZAP handler about every HELLO.
     PlainServer,
+    /// CURVE client: `ZMQ_CURVE_PUBLICKEY`, `ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_SERVERKEY`.
+    CurveClient {
+        /// The client's long-term public key (C).
+        public_key: [u8; CURVE_KEY_LEN],
+        /// The client's long-term secret key (c).
+        secret_key: [u8; CURVE_KEY_LEN],
+        /// The server's long-term public key (S).
+        server_key: [u8; CURVE_KEY_LEN],
+    },
+    /// CURVE server (`ZMQ_CURVE_SERVER=1`): `ZMQ_CURVE_SECRETKEY` (s) is all it uses,
+    /// as libzmq.
+    CurveServer {
+        /// The server's long-term secret key (s).
+        secret_key: [u8; CURVE_KEY_LEN],
+    },
 }
 
 impl std::fmt::Debug for MechanismConfig {
@@ -64,6 +81,16 @@ impl std::fmt::Debug for MechanismConfig {
                 .field("username", username)
                 .finish_non_exhaustive(),
             MechanismConfig::PlainServer => f.write_str("PlainServer"),
+            MechanismConfig::CurveClient {
+                public_key,
+                server_key,
+                ..
+            } => f
+                .debug_struct("CurveClient")
+                .field("public_key", &crate::z85::encode_key(public_key))
+                .field("server_key", &crate::z85::encode_key(server_key))
+                .finish_non_exhaustive(),
+            MechanismConfig::CurveServer { .. } => f.write_str("CurveServer { .. }"),
         }
     }
 }
@@ -80,7 +107,14 @@ impl MechanismConfig {
                 username: Bytes::copy_from_slice(&options.plain_username),
                 password: Bytes::copy_from_slice(&options.plain_password),
             },
-            (M::Curve, _) => MechanismConfig::Null,
+            (M::Curve, true) => MechanismConfig::CurveServer {
+                secret_key: options.curve_secret_key,
+            },
+            (M::Curve, false) => MechanismConfig::CurveClient {
+                public_key: options.curve_public_key,
+                secret_key: options.curve_secret_key,
+                server_key: options.curve_server_key,
+            },
         }
     }
 
@@ -89,6 +123,7 @@ impl MechanismConfig {
         match self {
             MechanismConfig::Null => "NULL",
             MechanismConfig::PlainClient { .. } | MechanismConfig::PlainServer => "PLAIN",
+            MechanismConfig::CurveClient { .. } | MechanismConfig::CurveServer { .. } => "CURVE",
         }
     }
 
@@ -107,7 +142,10 @@ impl MechanismConfig {
     /// Whether this side is the server of the mechanism (`ZMQ_PLAIN_SERVER`,
     /// `ZMQ_CURVE_SERVER`).
     pub fn is_server(&self) -> bool {
-        matches!(self, MechanismConfig::PlainServer)
+        matches!(
+            self,
+            MechanismConfig::PlainServer | MechanismConfig::CurveServer { .. }
+        )
     }
 
     /// libzmq's `zap_enabled()`: a mechanism other than NULL, or a ZAP domain. ZMTP 1.0
@@ -125,6 +163,14 @@ impl MechanismConfig {
                 Box::new(PlainClient::new(ctx, username.clone(), password.clone()))
             }
             MechanismConfig::PlainServer => Box::new(PlainServer::new(ctx)),
+            MechanismConfig::CurveClient {
+                public_key,
+                secret_key,
+                server_key,
+            } => Box::new(CurveClient::new(ctx, *public_key, *secret_key, *server_key)),
+            MechanismConfig::CurveServer { secret_key } => {
+                Box::new(CurveServer::new(ctx, *secret_key))
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Scenario tests for the ZMTP core: exact bytes from protocol.md section 8, two
 //! connections talking through byte buffers, old peers, and every malformed input.
 
+mod curve;
 mod libzmq;
 mod plain;
 mod util;
