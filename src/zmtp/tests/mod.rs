@@ -3,6 +3,7 @@
 
 mod curve;
 mod libzmq;
+mod libzmq_secure;
 mod plain;
 mod util;
 
