@@ -226,7 +226,7 @@ fn config(mechanism: MechanismConfig) -> Config {
     c.peer_address = Bytes::from_static(b"127.0.0.1");
     // Our own heartbeats toward libzmq, too: it must answer them.
     c.heartbeat_ivl = Duration::from_millis(50);
-    c.heartbeat_timeout = Some(Duration::from_millis(500));
+    c.heartbeat_timeout = Some(Duration::from_millis(2000));
     c
 }
 
