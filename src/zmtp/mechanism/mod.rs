@@ -8,6 +8,15 @@
 //! [`Mechanism::encode`] and [`Mechanism::decode`] (identity for NULL and PLAIN; CURVE's
 //! MESSAGE boxes). Monitor events a mechanism raises are collected with
 //! [`Mechanism::poll_event`].
+//!
+//! The socket layer picks the mechanism with [`MechanismConfig::from_options`] (NULL,
+//! PLAIN client/server with the credentials, CURVE client/server with the keys) and puts
+//! it in the connection's `Config` together with `zap_domain`, `zap_enforce_domain` and
+//! `peer_address`. A server's ZAP request comes out as `Event::ZapRequest`; the socket
+//! layer forwards it to `inproc://zeromq.zap.01` and feeds the reply back with
+//! `Connection::handle_zap_reply`, or calls `Connection::handle_zap_unavailable` when no
+//! handler is bound (PLAIN then fails with `EFAULT`; CURVE accepts the client unless
+//! `ZMQ_ZAP_ENFORCE_DOMAIN` is set).
 
 pub mod curve;
 pub mod null;
