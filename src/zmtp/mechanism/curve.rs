@@ -440,7 +440,7 @@ impl Mechanism for CurveClient {
             ) {
                 return Err(self.fail(consts::ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
             }
-            process_error_command(&body, &mut self.events)?;
+            process_error_command(&body, ERROR.len(), &mut self.events)?;
             self.state = ClientState::ErrorReceived;
             Ok(())
         } else {

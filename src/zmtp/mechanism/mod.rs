@@ -354,21 +354,23 @@ pub(crate) fn check_basic_command_structure(
     }
 }
 
-/// Parses an ERROR command received by a PLAIN or CURVE client (`\x05ERROR`, a reason
-/// length byte, the reason). A reason of exactly `300`, `400` or `500` raises
-/// `HANDSHAKE_FAILED_AUTH` with that number (libzmq's `handle_error_reason`).
+/// Parses an ERROR command received by a PLAIN or CURVE client: a name of
+/// `prefix_len` bytes, a reason length byte, the reason. A reason of exactly `300`, `400`
+/// or `500` raises `HANDSHAKE_FAILED_AUTH` with that number (libzmq's
+/// `handle_error_reason`).
 ///
 /// # Errors
 /// `..._MALFORMED_COMMAND_ERROR` when the length byte is missing or runs past the end.
 pub(crate) fn process_error_command(
     body: &[u8],
+    prefix_len: usize,
     events: &mut std::collections::VecDeque<HandshakeFailure>,
 ) -> Result<(), ProtocolError> {
     let malformed = consts::ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR;
-    let start = super::command::ERROR.len() + 1;
-    let Some(&len) = body.get(start - 1) else {
+    let Some(&len) = body.get(prefix_len) else {
         return Err(protocol_failure(events, malformed));
     };
+    let start = prefix_len + 1;
     let Some(reason) = body.get(start..start + usize::from(len)) else {
         return Err(protocol_failure(events, malformed));
     };
@@ -456,7 +458,7 @@ impl ZapClient {
     }
 }
 
-/// The ERROR command a server sends for a ZAP status (`"400"` or `"500"`).
+/// The ERROR command a CURVE server sends for a ZAP status (`"400"` or `"500"`).
 pub(crate) fn zap_error_command(status: u16) -> Bytes {
     super::Command::Error(Bytes::from(status.to_string())).encode()
 }

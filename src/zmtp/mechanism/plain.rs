@@ -9,6 +9,13 @@
 //! ```
 //! The server always asks ZAP: without a handler the handshake fails (`EFAULT`). ZAP 400
 //! and 500 are answered with ERROR, 300 with a silent close.
+//!
+//! libzmq 4.3 spells the PLAIN ERROR name `"\x05ERROR"` in C, where the hex escape
+//! swallows the `E`: on the wire its PLAIN ERROR is `5E "RROR"` (`"^RROR"`, 5 bytes), then
+//! the reason length and reason (`04 09 5E 52 52 4F 52 03 34 30 30` for 400, captured
+//! from libzmq 4.3.4), and its PLAIN client recognises only that form. We send the same
+//! bytes so libzmq clients see the ZAP status, and accept both that form and the correct
+//! `\x05ERROR` (which libzmq's client would reject as an unexpected command) from servers.
 
 use std::collections::VecDeque;
 
@@ -16,7 +23,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::{
     Mechanism, MechanismContext, Status, ZapClient, check_basic_command_structure,
-    command_with_properties, process_error_command, protocol_failure, zap_error_command,
+    command_with_properties, process_error_command, protocol_failure,
 };
 use crate::consts;
 use crate::zmtp::command::{ERROR, READY};
@@ -27,6 +34,8 @@ use crate::zmtp::{HandshakeFailure, ProtocolError};
 const HELLO: &[u8] = b"\x05HELLO";
 const WELCOME: &[u8] = b"\x07WELCOME";
 const INITIATE: &[u8] = b"\x08INITIATE";
+/// The ERROR name as libzmq's PLAIN mechanism puts it on the wire (see the module docs).
+const LIBZMQ_ERROR: &[u8] = b"\x5eRROR";
 
 /// The PLAIN client side of one connection.
 #[derive(Debug)]
@@ -124,14 +133,19 @@ impl Mechanism for PlainClient {
                     Err(e)
                 }
             }
-        } else if body.starts_with(ERROR) {
+        } else if body.starts_with(ERROR) || body.starts_with(LIBZMQ_ERROR) {
             if !matches!(
                 self.state,
                 ClientState::WaitingForWelcome | ClientState::WaitingForReady
             ) {
                 return Err(self.fail(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND));
             }
-            process_error_command(&body, &mut self.events)?;
+            let prefix_len = if body.starts_with(ERROR) {
+                ERROR.len()
+            } else {
+                LIBZMQ_ERROR.len()
+            };
+            process_error_command(&body, prefix_len, &mut self.events)?;
             self.state = ClientState::ErrorReceived;
             Ok(())
         } else {
@@ -273,7 +287,11 @@ impl Mechanism for PlainServer {
             }
             ServerState::SendingError(status) => {
                 self.state = ServerState::ErrorSent;
-                Some(zap_error_command(status))
+                let mut b = BytesMut::with_capacity(LIBZMQ_ERROR.len() + 4);
+                b.put_slice(LIBZMQ_ERROR);
+                b.put_u8(3);
+                b.put_slice(status.to_string().as_bytes());
+                Some(b.freeze())
             }
             _ => None,
         }

@@ -305,3 +305,36 @@ fn a_libzmq_plain_client_to_our_plain_server() {
     live.conn.handle_zap_reply(&zap_200(), Instant::now());
     live.exchange(peer);
 }
+
+/// Our server denies a libzmq client through ZAP 400: libzmq reports the status from
+/// our ERROR command and does not reconnect.
+fn deny(mode: &str, server: Config) {
+    let Some(helper) = helper() else { return };
+    let (mut peer, stream) = peer_connects(helper, mode);
+    let mut live = Live::new(stream, server);
+    live.wait_for(|e| matches!(e, Event::ZapRequest(_)));
+    let mut reply = zap_200();
+    reply[3] = Bytes::from_static(b"400");
+    live.conn.handle_zap_reply(&reply, Instant::now());
+    let closed = loop {
+        if let Some(Event::Closed(r)) = live.pump().into_iter().last() {
+            break r;
+        }
+    };
+    assert!(matches!(closed, CloseReason::Protocol(_)), "{closed:?}");
+    // The ERROR command is still queued: write it before closing.
+    live.pump();
+    drop(live);
+    let status = peer.0.wait().unwrap();
+    assert!(status.success(), "libzmq peer failed: {status}");
+}
+
+#[test]
+fn our_plain_server_denies_a_libzmq_client() {
+    deny("plain-client-denied", config(MechanismConfig::PlainServer));
+}
+
+#[test]
+fn our_curve_server_denies_a_libzmq_client() {
+    deny("curve-client-denied", curve_server());
+}

@@ -4,6 +4,8 @@
  *
  *   libzmq_secure_peer curve-server | plain-server   (binds, prints the endpoint first)
  *   libzmq_secure_peer curve-client | plain-client <endpoint>
+ *   libzmq_secure_peer curve-client-denied | plain-client-denied <endpoint>
+ *       (expects HANDSHAKE_FAILED_AUTH 400 and no reconnection)
  *
  * The PLAIN server runs a ZAP handler that expects admin/secret and answers 200 with
  * user id "uid"; the CURVE server has none (encryption without authentication).
@@ -100,6 +102,33 @@ static void check_monitor (void *mon)
     zmq_msg_close (&m);
 }
 
+/* Waits for HANDSHAKE_FAILED_AUTH with status 400; fails on HANDSHAKE_SUCCEEDED and on
+ * a second connection (an authentication failure is final for a connecter). */
+static void expect_denied (void *mon)
+{
+    int rcvtimeo = 1500, connected = 0, denied = 0;
+    CHECK (zmq_setsockopt (mon, ZMQ_RCVTIMEO, &rcvtimeo, sizeof rcvtimeo) == 0);
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    while (zmq_msg_recv (&m, mon, 0) >= 0) {
+        if (zmq_msg_more (&m) && zmq_msg_size (&m) == 6) {
+            unsigned short ev;
+            unsigned int value;
+            memcpy (&ev, zmq_msg_data (&m), 2);
+            memcpy (&value, (char *) zmq_msg_data (&m) + 2, 4);
+            CHECK (ev != ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+            connected += ev == ZMQ_EVENT_CONNECTED;
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+                CHECK (value == 400);
+                denied++;
+            }
+        }
+    }
+    zmq_msg_close (&m);
+    CHECK (connected == 1);
+    CHECK (denied == 1);
+}
+
 int main (int argc, char **argv)
 {
     CHECK (argc >= 2);
@@ -148,6 +177,13 @@ int main (int argc, char **argv)
         fflush (stdout);
     } else {
         CHECK (zmq_connect (s, argv[2]) == 0);
+    }
+    if (strstr (mode, "denied")) {
+        expect_denied (mon);
+        zmq_close (mon);
+        zmq_close (s);
+        zmq_ctx_term (ctx);
+        return 0;
     }
     if (zap) {
         CHECK (zmq_setsockopt (zap, ZMQ_RCVTIMEO, &timeout, sizeof timeout) == 0);

@@ -165,7 +165,8 @@ fn zap_400_and_500_send_error() {
         let mut out = Vec::new();
         p.b.conn.poll_transmit(&mut out);
         let out: Vec<u8> = out.concat();
-        let mut want = b"\x04\x0a\x05ERROR\x03".to_vec();
+        // libzmq's PLAIN ERROR spelling (see plain.rs): 5E "RROR".
+        let mut want = b"\x04\x09\x5eRROR\x03".to_vec();
         want.extend_from_slice(status);
         assert_eq!(out, want);
         p.a.wire.extend(out);
@@ -396,6 +397,17 @@ fn client_rejects_bad_commands() {
     s.feed(&command_frame(b"\x07WELCOME"));
     s.feed(&command_frame(b"\x05ERROR\x03500"));
     assert_eq!(failures(&s.events()), [HandshakeFailure::Auth(500)]);
+    // libzmq's own ERROR spelling, as its PLAIN server sends it.
+    let mut s = client();
+    s.feed(b"\x04\x09\x5eRROR\x03400");
+    let ev = s.events();
+    assert_eq!(failures(&ev), [HandshakeFailure::Auth(400)]);
+    assert!(matches!(closed(&ev), Some(CloseReason::Protocol(_))));
+    for bad in [&b"\x5eRROR"[..], b"\x5eRROR\x04400"] {
+        let mut s = client();
+        s.feed(&command_frame(bad));
+        expect_failure(&mut s, ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR);
+    }
 }
 
 #[test]
