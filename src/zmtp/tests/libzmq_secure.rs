@@ -138,11 +138,19 @@ impl Live {
         let mut chunks: Vec<Bytes> = Vec::new();
         self.conn.poll_transmit(&mut chunks);
         for c in chunks {
-            self.stream.write_all(&c).unwrap();
+            // libzmq may already have closed (with our heartbeats unread: a reset).
+            if let Err(e) = self.stream.write_all(&c) {
+                self.conn
+                    .handle_disconnect(crate::Error::Os(e.raw_os_error().unwrap_or(0)));
+                break;
+            }
         }
         let mut buf = [0u8; 65536];
         match self.stream.read(&mut buf) {
             Ok(0) => self.conn.handle_disconnect(crate::Error::Os(0)),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => self
+                .conn
+                .handle_disconnect(crate::Error::Os(e.raw_os_error().unwrap_or(0))),
             Ok(n) => {
                 self.inbox.extend_from_slice(&buf[..n]);
                 self.conn.handle_bytes(&mut self.inbox, Instant::now());
@@ -167,6 +175,19 @@ impl Live {
                 }
                 assert!(!matches!(e, Event::Closed(_)), "connection closed: {e:?}");
             }
+        }
+    }
+
+    /// Pumps until the connection closes; returns why.
+    fn wait_for_close(&mut self) -> CloseReason {
+        loop {
+            while let Some(e) = self.pending.pop_front() {
+                if let Event::Closed(r) = e {
+                    return r;
+                }
+            }
+            let events = self.pump();
+            self.pending.extend(events);
         }
     }
 
@@ -316,14 +337,9 @@ fn deny(mode: &str, server: Config) {
     let mut reply = zap_200();
     reply[3] = Bytes::from_static(b"400");
     live.conn.handle_zap_reply(&reply, Instant::now());
-    let closed = loop {
-        if let Some(Event::Closed(r)) = live.pump().into_iter().last() {
-            break r;
-        }
-    };
+    // The first pump writes the queued ERROR before the close is seen.
+    let closed = live.wait_for_close();
     assert!(matches!(closed, CloseReason::Protocol(_)), "{closed:?}");
-    // The ERROR command is still queued: write it before closing.
-    live.pump();
     drop(live);
     let status = peer.0.wait().unwrap();
     assert!(status.success(), "libzmq peer failed: {status}");
@@ -337,4 +353,25 @@ fn our_plain_server_denies_a_libzmq_client() {
 #[test]
 fn our_curve_server_denies_a_libzmq_client() {
     deny("curve-client-denied", curve_server());
+}
+
+#[test]
+fn a_libzmq_plain_server_denies_our_client() {
+    let Some(helper) = helper() else { return };
+    let (mut peer, stream) = peer_binds(helper, "plain-server-deny");
+    let client = config(MechanismConfig::PlainClient {
+        username: Bytes::from_static(b"admin"),
+        password: Bytes::from_static(b"secret"),
+    });
+    let mut live = Live::new(stream, client);
+    // libzmq's ERROR (spelled 5E "RROR") carries the ZAP status to us.
+    assert_eq!(
+        live.wait_for(|e| matches!(e, Event::HandshakeFailed(_))),
+        Event::HandshakeFailed(crate::zmtp::HandshakeFailure::Auth(400))
+    );
+    let closed = live.wait_for_close();
+    assert!(matches!(closed, CloseReason::Protocol(_)), "{closed:?}");
+    drop(live);
+    let status = peer.0.wait().unwrap();
+    assert!(status.success(), "libzmq peer failed: {status}");
 }

@@ -3,6 +3,7 @@
  * a message) on failure. Keys are the zmq_curve(7) test keys (protocol.md 8.2).
  *
  *   libzmq_secure_peer curve-server | plain-server   (binds, prints the endpoint first)
+ *   libzmq_secure_peer plain-server-deny   (binds; its ZAP handler answers 400)
  *   libzmq_secure_peer curve-client | plain-client <endpoint>
  *   libzmq_secure_peer curve-client-denied | plain-client-denied <endpoint>
  *       (expects HANDSHAKE_FAILED_AUTH 400 and no reconnection)
@@ -65,8 +66,8 @@ static void recv_frame (void *s, const char *want, size_t len, int more)
     CHECK (rcvmore == more);
 }
 
-/* One ZAP request for PLAIN admin/secret, answered 200 with user id "uid". */
-static void serve_zap (void *zap)
+/* One ZAP request for PLAIN admin/secret, answered with `status` and user id "uid". */
+static void serve_zap (void *zap, const char *status)
 {
     recv_frame (zap, "1.0", 3, 1);
     recv_frame (zap, "1", 1, 1);
@@ -78,7 +79,7 @@ static void serve_zap (void *zap)
     recv_frame (zap, "secret", 6, 0);
     send_str (zap, "1.0", ZMQ_SNDMORE);
     send_str (zap, "1", ZMQ_SNDMORE);
-    send_str (zap, "200", ZMQ_SNDMORE);
+    send_str (zap, status, ZMQ_SNDMORE);
     send_str (zap, "OK", ZMQ_SNDMORE);
     send_str (zap, "uid", ZMQ_SNDMORE);
     send_str (zap, "", 0);
@@ -178,6 +179,17 @@ int main (int argc, char **argv)
     } else {
         CHECK (zmq_connect (s, argv[2]) == 0);
     }
+    if (zap && strstr (mode, "deny")) {
+        /* Our client must see the ERROR and go away for good. */
+        CHECK (zmq_setsockopt (zap, ZMQ_RCVTIMEO, &timeout, sizeof timeout) == 0);
+        serve_zap (zap, "400");
+        zmq_sleep (1);
+        zmq_close (mon);
+        zmq_close (s);
+        zmq_close (zap);
+        zmq_ctx_term (ctx);
+        return 0;
+    }
     if (strstr (mode, "denied")) {
         expect_denied (mon);
         zmq_close (mon);
@@ -187,7 +199,7 @@ int main (int argc, char **argv)
     }
     if (zap) {
         CHECK (zmq_setsockopt (zap, ZMQ_RCVTIMEO, &timeout, sizeof timeout) == 0);
-        serve_zap (zap);
+        serve_zap (zap, "200");
     }
     send_str (s, "hello", ZMQ_SNDMORE);
     send_str (s, "world", 0);
