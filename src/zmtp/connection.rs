@@ -512,6 +512,8 @@ impl Connection {
             Some(m) => match m.decode(frame) {
                 Ok(f) => f,
                 Err(e) => {
+                    // CURVE reports a bad MESSAGE on the monitor, as libzmq does.
+                    self.drain_mechanism_events();
                     self.fail(e);
                     return;
                 }
@@ -593,12 +595,22 @@ impl Connection {
             Some(m) => match m.encode(frame) {
                 Ok(f) => f,
                 Err(e) => {
+                    self.drain_mechanism_events();
                     self.fail(e);
                     return;
                 }
             },
         };
         self.tx.push_frame(framing, &frame);
+    }
+
+    /// Forwards the monitor events a mechanism raised outside the handshake.
+    fn drain_mechanism_events(&mut self) {
+        if let Some(m) = self.mechanism.as_mut() {
+            while let Some(e) = m.poll_event() {
+                self.events.push_back(Event::HandshakeFailed(e));
+            }
+        }
     }
 
     fn timer_fired(&mut self, timer: Timer, now: Instant) {

@@ -1,7 +1,10 @@
 //! Scenario tests for the ZMTP core: exact bytes from protocol.md section 8, two
 //! connections talking through byte buffers, old peers, and every malformed input.
 
+mod curve;
 mod libzmq;
+mod libzmq_secure;
+mod plain;
 mod util;
 
 use std::time::Duration;
