@@ -304,6 +304,13 @@ impl Socket {
                 h.stop();
             }
         }
+        // Connects still waiting for their inproc bind have no other end to shake hands with.
+        for key in transport::inproc::cancel_pending(&core.ctx, &core.mailbox) {
+            if let Some(id) = core.pipes.find(key) {
+                core.routing.detach(&mut core.pipes, id);
+                core.pipes.remove(id);
+            }
+        }
         // Without delay: nobody will read what is inbound to a closed socket. What it sent
         // is still delivered: the peer reads up to the delimiter before acknowledging.
         for id in core.pipes.ids() {

@@ -30,6 +30,8 @@ struct Bound {
 struct Pending {
     end: Pipe<crate::msg::Msg>,
     key: PipeKey,
+    /// The key of the connecter's own end.
+    connecter_key: PipeKey,
     wake: Arc<Mutex<Parked>>,
     connecter: SocketLink,
     endpoint: String,
@@ -138,6 +140,25 @@ pub fn bind(ctx: &Context, name: &str, link: &SocketLink) -> Result<Vec<Peer>> {
     Ok(peers)
 }
 
+/// Drops the connects of `mailbox`'s socket that still wait for their bind (the socket is
+/// closing: no socket will ever own their other ends, so no termination handshake can
+/// happen). Returns the keys of the socket's own ends, which it drops at once.
+pub fn cancel_pending(ctx: &Context, mailbox: &Arc<SocketMailbox>) -> Vec<PipeKey> {
+    let mut reg = ctx.inproc().lock();
+    let mut keys = Vec::new();
+    for waiting in reg.pending.values_mut() {
+        waiting.retain(|p| {
+            let mine = Arc::ptr_eq(&p.connecter.mailbox, mailbox);
+            if mine {
+                keys.push(p.connecter_key);
+            }
+            !mine
+        });
+    }
+    reg.pending.retain(|_, waiting| !waiting.is_empty());
+    keys
+}
+
 /// Removes the binding of `name` if `mailbox`'s socket holds it.
 pub fn unbind(ctx: &Context, name: &str, mailbox: &Arc<SocketMailbox>) {
     let mut reg = ctx.inproc().lock();
@@ -204,6 +225,7 @@ pub fn connect(ctx: &Context, name: &str, endpoint: &str, link: &SocketLink) -> 
                 .push(Pending {
                     end: theirs,
                     key: their_key,
+                    connecter_key: my_key,
                     wake: held,
                     connecter: link.clone(),
                     endpoint: endpoint.to_owned(),
