@@ -98,4 +98,58 @@ static void testutil_watchdog (void)
                        (int) (err), e_, zmq_strerror (e_));                    \
     } while (0)
 
+/* Socket helpers shared by the socket tests. */
+
+/* A socket of `type` with 2 s send and receive timeouts (so a hang fails fast) and
+ * linger 0. */
+static inline void *test_socket (void *ctx, int type)
+{
+    void *s = zmq_socket (ctx, type);
+    TEST_ASSERT (s != NULL);
+    int timeout = 2000, linger = 0;
+    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
+    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeout, sizeof timeout));
+    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger));
+    return s;
+}
+
+static inline void test_set_int (void *s, int option, int value)
+{
+    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, option, &value, sizeof value));
+}
+
+static inline void test_set_str (void *s, int option, const char *value)
+{
+    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, option, value, strlen (value)));
+}
+
+/* Sends a string (without its NUL) as one part. */
+static inline void test_send_str (void *s, const char *data, int flags)
+{
+    TEST_ASSERT_EQ ((int) strlen (data), zmq_send (s, data, strlen (data), flags));
+}
+
+/* Receives one part that must equal `expected`, with ZMQ_RCVMORE equal to `more`. */
+static inline void test_recv_str (void *s, const char *expected, int more)
+{
+    char buf[256];
+    int n = TEST_ASSERT_SUCCESS (zmq_recv (s, buf, sizeof buf - 1, 0));
+    TEST_ASSERT (n < (int) sizeof buf);
+    buf[n] = 0;
+    TEST_ASSERT_STR (expected, buf);
+    int rcvmore;
+    size_t len = sizeof rcvmore;
+    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &len));
+    TEST_ASSERT_EQ (more, rcvmore);
+}
+
+/* ZMQ_EVENTS. */
+static inline int test_events (void *s)
+{
+    int ev;
+    size_t len = sizeof ev;
+    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_EVENTS, &ev, &len));
+    return ev;
+}
+
 #endif
