@@ -5,23 +5,6 @@
 
 static void *ctx;
 
-static void *make (int type)
-{
-    void *s = zmq_socket (ctx, type);
-    TEST_ASSERT (s != NULL);
-    int timeout = 2000, linger = 0;
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeout, sizeof timeout));
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger));
-    return s;
-}
-
-/* Lets the publisher see subscriptions (libzmq reads commands at most every ~1 ms on send). */
-static void settle (void)
-{
-    usleep (50 * 1000);
-}
-
 static void sub (void *s, const char *topic)
 {
     TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_SUBSCRIBE, topic, strlen (topic)));
@@ -32,82 +15,59 @@ static void unsub (void *s, const char *topic)
     TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_UNSUBSCRIBE, topic, strlen (topic)));
 }
 
-static void send_str (void *s, const char *data, int flags)
-{
-    TEST_ASSERT_EQ ((int) strlen (data), zmq_send (s, data, strlen (data), flags));
-}
-
-static void recv_str (void *s, const char *expected, int more)
-{
-    char buf[256];
-    int n = TEST_ASSERT_SUCCESS (zmq_recv (s, buf, sizeof buf - 1, 0));
-    buf[n] = 0;
-    TEST_ASSERT_STR (expected, buf);
-    int rcvmore;
-    size_t len = sizeof rcvmore;
-    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &len));
-    TEST_ASSERT_EQ (more, rcvmore);
-}
-
-static void nothing (void *s)
-{
-    char buf[16];
-    TEST_ASSERT_FAILURE (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
-}
-
 static void prefix_matching (void)
 {
-    void *p = make (ZMQ_PUB), *s = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://ps-prefix"));
     TEST_ASSERT_SUCCESS (zmq_connect (s, "inproc://ps-prefix"));
     sub (s, "ab");
-    settle ();
-    send_str (p, "b", 0);
-    send_str (p, "a", 0);
-    send_str (p, "abc", ZMQ_SNDMORE);
-    send_str (p, "x", ZMQ_SNDMORE);
-    send_str (p, "", 0);
-    send_str (p, "ab", 0);
-    recv_str (s, "abc", 1);
-    recv_str (s, "x", 1);
-    recv_str (s, "", 0);
-    recv_str (s, "ab", 0);
-    nothing (s);
+    test_settle ();
+    test_send_str (p, "b", 0);
+    test_send_str (p, "a", 0);
+    test_send_str (p, "abc", ZMQ_SNDMORE);
+    test_send_str (p, "x", ZMQ_SNDMORE);
+    test_send_str (p, "", 0);
+    test_send_str (p, "ab", 0);
+    test_recv_str (s, "abc", 1);
+    test_recv_str (s, "x", 1);
+    test_recv_str (s, "", 0);
+    test_recv_str (s, "ab", 0);
+    test_nothing (s);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (s));
 }
 
 static void empty_subscription (void)
 {
-    void *p = make (ZMQ_PUB), *s = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s = test_socket (ctx, ZMQ_SUB);
     sub (s, "");
     TEST_ASSERT_SUCCESS (zmq_connect (s, "inproc://ps-empty"));
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://ps-empty"));
-    settle ();
-    send_str (p, "", 0);
-    send_str (p, "anything", 0);
-    recv_str (s, "", 0);
-    recv_str (s, "anything", 0);
+    test_settle ();
+    test_send_str (p, "", 0);
+    test_send_str (p, "anything", 0);
+    test_recv_str (s, "", 0);
+    test_recv_str (s, "anything", 0);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (s));
 }
 
 static void counted_subscriptions (void)
 {
-    void *p = make (ZMQ_PUB), *s = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://ps-counted"));
     TEST_ASSERT_SUCCESS (zmq_connect (s, "inproc://ps-counted"));
     sub (s, "A");
     sub (s, "A");
     unsub (s, "A");
-    settle ();
-    send_str (p, "A1", 0);
-    recv_str (s, "A1", 0);
+    test_settle ();
+    test_send_str (p, "A1", 0);
+    test_recv_str (s, "A1", 0);
     unsub (s, "A");
-    settle ();
-    send_str (p, "A2", 0);
-    settle ();
-    nothing (s);
+    test_settle ();
+    test_send_str (p, "A2", 0);
+    test_settle ();
+    test_nothing (s);
     /* Unsubscribing from nothing is fine. */
     unsub (s, "never");
     TEST_ASSERT_SUCCESS (zmq_close (p));
@@ -116,42 +76,42 @@ static void counted_subscriptions (void)
 
 static void local_filter (void)
 {
-    void *p = make (ZMQ_PUB), *s = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://ps-local"));
     TEST_ASSERT_SUCCESS (zmq_connect (s, "inproc://ps-local"));
     sub (s, "A");
     sub (s, "B");
-    settle ();
-    send_str (p, "A1", ZMQ_SNDMORE);
-    send_str (p, "B-part", 0);
-    send_str (p, "B1", ZMQ_SNDMORE);
-    send_str (p, "A-part", 0);
+    test_settle ();
+    test_send_str (p, "A1", ZMQ_SNDMORE);
+    test_send_str (p, "B-part", 0);
+    test_send_str (p, "B1", ZMQ_SNDMORE);
+    test_send_str (p, "A-part", 0);
     /* Both are queued at the SUB; its own filter drops the first one now. */
     unsub (s, "A");
-    recv_str (s, "B1", 1);
-    recv_str (s, "A-part", 0);
-    nothing (s);
+    test_recv_str (s, "B1", 1);
+    test_recv_str (s, "A-part", 0);
+    test_nothing (s);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (s));
 }
 
 static void two_subscribers (void)
 {
-    void *p = make (ZMQ_PUB), *s1 = make (ZMQ_SUB), *s2 = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s1 = test_socket (ctx, ZMQ_SUB), *s2 = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://ps-two"));
     TEST_ASSERT_SUCCESS (zmq_connect (s1, "inproc://ps-two"));
     TEST_ASSERT_SUCCESS (zmq_connect (s2, "inproc://ps-two"));
     sub (s1, "x");
     sub (s2, "y");
     sub (s2, "");
-    settle ();
-    send_str (p, "x1", 0);
-    send_str (p, "y1", 0);
-    recv_str (s1, "x1", 0);
-    nothing (s1);
-    recv_str (s2, "x1", 0);
-    recv_str (s2, "y1", 0);
-    nothing (s2);
+    test_settle ();
+    test_send_str (p, "x1", 0);
+    test_send_str (p, "y1", 0);
+    test_recv_str (s1, "x1", 0);
+    test_nothing (s1);
+    test_recv_str (s2, "x1", 0);
+    test_recv_str (s2, "y1", 0);
+    test_nothing (s2);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (s1));
     TEST_ASSERT_SUCCESS (zmq_close (s2));
@@ -159,25 +119,25 @@ static void two_subscribers (void)
 
 static void invert_matching (void)
 {
-    void *p = make (ZMQ_PUB), *s = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s = test_socket (ctx, ZMQ_SUB);
     int on = 1;
     TEST_ASSERT_SUCCESS (zmq_setsockopt (p, ZMQ_INVERT_MATCHING, &on, sizeof on));
     TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_INVERT_MATCHING, &on, sizeof on));
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://ps-invert"));
     TEST_ASSERT_SUCCESS (zmq_connect (s, "inproc://ps-invert"));
     sub (s, "prefix");
-    settle ();
-    send_str (p, "prefix-match", 0);
-    send_str (p, "other", 0);
-    recv_str (s, "other", 0);
-    nothing (s);
+    test_settle ();
+    test_send_str (p, "prefix-match", 0);
+    test_send_str (p, "other", 0);
+    test_recv_str (s, "other", 0);
+    test_nothing (s);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (s));
 }
 
 static void errors (void)
 {
-    void *p = make (ZMQ_PUB), *s = make (ZMQ_SUB), *xs = make (ZMQ_XSUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *s = test_socket (ctx, ZMQ_SUB), *xs = test_socket (ctx, ZMQ_XSUB);
     char buf[8];
     TEST_ASSERT_FAILURE (zmq_recv (p, buf, sizeof buf, ZMQ_DONTWAIT), ENOTSUP);
     TEST_ASSERT_FAILURE (zmq_send (s, "x", 1, ZMQ_DONTWAIT), ENOTSUP);
@@ -193,7 +153,7 @@ static void errors (void)
     TEST_ASSERT_SUCCESS (zmq_getsockopt (xs, ZMQ_EVENTS, &events, &len));
     TEST_ASSERT_EQ (ZMQ_POLLOUT, events);
     /* With no subscriber the message is dropped, not queued. */
-    send_str (p, "dropped", 0);
+    test_send_str (p, "dropped", 0);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (s));
     TEST_ASSERT_SUCCESS (zmq_close (xs));

@@ -5,28 +5,6 @@
 
 static void *ctx;
 
-static void *make (int type)
-{
-    void *s = zmq_socket (ctx, type);
-    TEST_ASSERT (s != NULL);
-    int timeout = 2000, linger = 0;
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeout, sizeof timeout));
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger));
-    return s;
-}
-
-static void set_int (void *s, int option, int value)
-{
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, option, &value, sizeof value));
-}
-
-/* Lets the other side see what was sent (libzmq reads commands at most every ~1 ms on send). */
-static void settle (void)
-{
-    usleep (50 * 1000);
-}
-
 static void sub (void *s, const char *topic)
 {
     TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_SUBSCRIBE, topic, strlen (topic)));
@@ -37,35 +15,12 @@ static void unsub (void *s, const char *topic)
     TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_UNSUBSCRIBE, topic, strlen (topic)));
 }
 
-static void send_bytes (void *s, const char *data, size_t size, int flags)
-{
-    TEST_ASSERT_EQ ((int) size, zmq_send (s, data, size, flags));
-}
-
-static void recv_bytes (void *s, const char *expected, size_t size, int more)
-{
-    char buf[256];
-    int n = TEST_ASSERT_SUCCESS (zmq_recv (s, buf, sizeof buf, 0));
-    TEST_ASSERT_EQ ((int) size, n);
-    TEST_ASSERT (memcmp (buf, expected, size) == 0);
-    int rcvmore;
-    size_t len = sizeof rcvmore;
-    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &len));
-    TEST_ASSERT_EQ (more, rcvmore);
-}
-
-#define SEND(s, lit, flags) send_bytes (s, lit, sizeof lit - 1, flags)
-#define RECV(s, lit, more) recv_bytes (s, lit, sizeof lit - 1, more)
-
-static void nothing (void *s)
-{
-    char buf[16];
-    TEST_ASSERT_FAILURE (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
-}
+#define SEND(s, lit, flags) test_send_bytes (s, lit, sizeof lit - 1, flags)
+#define RECV(s, lit, more) test_recv_bytes (s, lit, sizeof lit - 1, more)
 
 static void first_and_last (void)
 {
-    void *x = make (ZMQ_XPUB), *s1 = make (ZMQ_SUB), *s2 = make (ZMQ_SUB);
+    void *x = test_socket (ctx, ZMQ_XPUB), *s1 = test_socket (ctx, ZMQ_SUB), *s2 = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xp-first"));
     TEST_ASSERT_SUCCESS (zmq_connect (s1, "inproc://xp-first"));
     TEST_ASSERT_SUCCESS (zmq_connect (s2, "inproc://xp-first"));
@@ -73,12 +28,12 @@ static void first_and_last (void)
     sub (s1, "A");
     sub (s2, "A");
     RECV (x, "\1A", 0);
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     unsub (s1, "A");
     unsub (s1, "A");
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     unsub (s2, "A");
     RECV (x, "\0A", 0);
     TEST_ASSERT_SUCCESS (zmq_close (x));
@@ -88,8 +43,8 @@ static void first_and_last (void)
 
 static void verbose (int option, int unsubs_too)
 {
-    void *x = make (ZMQ_XPUB), *s1 = make (ZMQ_SUB), *s2 = make (ZMQ_SUB);
-    set_int (x, option, 1);
+    void *x = test_socket (ctx, ZMQ_XPUB), *s1 = test_socket (ctx, ZMQ_SUB), *s2 = test_socket (ctx, ZMQ_SUB);
+    test_set_int (x, option, 1);
     /* A closed socket's inproc name stays taken until it is reaped: one name each. */
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://xp-verbose-%d", option);
@@ -103,8 +58,8 @@ static void verbose (int option, int unsubs_too)
     unsub (s1, "A");
     if (unsubs_too)
         RECV (x, "\0A", 0);
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     unsub (s2, "A");
     RECV (x, "\0A", 0);
     TEST_ASSERT_SUCCESS (zmq_close (x));
@@ -114,21 +69,21 @@ static void verbose (int option, int unsubs_too)
 
 static void departed_subscriber (void)
 {
-    void *x = make (ZMQ_XPUB), *s1 = make (ZMQ_SUB), *s2 = make (ZMQ_SUB);
+    void *x = test_socket (ctx, ZMQ_XPUB), *s1 = test_socket (ctx, ZMQ_SUB), *s2 = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xp-departed"));
     TEST_ASSERT_SUCCESS (zmq_connect (s1, "inproc://xp-departed"));
     TEST_ASSERT_SUCCESS (zmq_connect (s2, "inproc://xp-departed"));
     sub (s1, "B");
     sub (s1, "A");
-    settle ();
+    test_settle ();
     sub (s2, "A");
     RECV (x, "\1B", 0);
     RECV (x, "\1A", 0);
     TEST_ASSERT_SUCCESS (zmq_close (s1));
     /* Only B is wanted by nobody now. */
     RECV (x, "\0B", 0);
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     TEST_ASSERT_SUCCESS (zmq_close (s2));
     RECV (x, "\0A", 0);
     TEST_ASSERT_SUCCESS (zmq_close (x));
@@ -136,7 +91,7 @@ static void departed_subscriber (void)
 
 static void welcome (void)
 {
-    void *x = make (ZMQ_XPUB), *s = make (ZMQ_SUB);
+    void *x = test_socket (ctx, ZMQ_XPUB), *s = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_setsockopt (x, ZMQ_XPUB_WELCOME_MSG, "W", 1));
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xp-welcome"));
     sub (s, "W");
@@ -149,10 +104,10 @@ static void welcome (void)
 
 static void nodrop (int on)
 {
-    void *x = make (ZMQ_XPUB), *s = make (ZMQ_SUB);
-    set_int (x, ZMQ_SNDHWM, 1);
-    set_int (x, ZMQ_XPUB_NODROP, on);
-    set_int (s, ZMQ_RCVHWM, 1);
+    void *x = test_socket (ctx, ZMQ_XPUB), *s = test_socket (ctx, ZMQ_SUB);
+    test_set_int (x, ZMQ_SNDHWM, 1);
+    test_set_int (x, ZMQ_XPUB_NODROP, on);
+    test_set_int (s, ZMQ_RCVHWM, 1);
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://xp-nodrop-%d", on);
     TEST_ASSERT_SUCCESS (zmq_bind (x, endpoint));
@@ -166,23 +121,23 @@ static void nodrop (int on)
     if (on) {
         TEST_ASSERT_EQ (2, sent);
         TEST_ASSERT_EQ (EAGAIN, zmq_errno ());
-        set_int (x, ZMQ_SNDTIMEO, 50);
+        test_set_int (x, ZMQ_SNDTIMEO, 50);
         TEST_ASSERT_FAILURE (zmq_send (x, "m", 1, 0), EAGAIN);
     } else
         TEST_ASSERT_EQ (10, sent);
     RECV (s, "m", 0);
     RECV (s, "m", 0);
-    nothing (s);
+    test_nothing (s);
     TEST_ASSERT_SUCCESS (zmq_close (x));
     TEST_ASSERT_SUCCESS (zmq_close (s));
 }
 
 static void manual (void)
 {
-    void *x = make (ZMQ_XPUB), *xs = make (ZMQ_XSUB);
+    void *x = test_socket (ctx, ZMQ_XPUB), *xs = test_socket (ctx, ZMQ_XSUB);
     /* Refused until manual mode is on. */
     TEST_ASSERT_FAILURE (zmq_setsockopt (x, ZMQ_SUBSCRIBE, "B", 1), EINVAL);
-    set_int (x, ZMQ_XPUB_MANUAL, 1);
+    test_set_int (x, ZMQ_XPUB_MANUAL, 1);
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xp-manual"));
     TEST_ASSERT_SUCCESS (zmq_connect (xs, "inproc://xp-manual"));
     SEND (xs, "\1A", 0);
@@ -192,8 +147,8 @@ static void manual (void)
     SEND (x, "A", 0);
     SEND (x, "B", 0);
     RECV (xs, "B", 0);
-    settle ();
-    nothing (xs);
+    test_settle ();
+    test_nothing (xs);
     /* Everything is passed up, duplicates too. */
     SEND (xs, "\1A", 0);
     RECV (x, "\1A", 0);
@@ -206,14 +161,14 @@ static void manual (void)
     TEST_ASSERT_SUCCESS (zmq_close (xs));
     /* The departed pipe's manual topics are unsubscribed. */
     RECV (x, "\0C", 0);
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     TEST_ASSERT_SUCCESS (zmq_close (x));
 }
 
 static void data_from_xsub (void)
 {
-    void *x = make (ZMQ_XPUB), *xs = make (ZMQ_XSUB);
+    void *x = test_socket (ctx, ZMQ_XPUB), *xs = test_socket (ctx, ZMQ_XSUB);
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xp-data"));
     TEST_ASSERT_SUCCESS (zmq_connect (xs, "inproc://xp-data"));
     SEND (xs, "hello", ZMQ_SNDMORE);
@@ -227,20 +182,20 @@ static void data_from_xsub (void)
     SEND (x, "T1", 0);
     SEND (x, "U1", 0);
     RECV (xs, "T1", 0);
-    settle ();
-    nothing (xs);
+    test_settle ();
+    test_nothing (xs);
     TEST_ASSERT_SUCCESS (zmq_close (x));
     TEST_ASSERT_SUCCESS (zmq_close (xs));
 }
 
 static void pub_drops_data (void)
 {
-    void *p = make (ZMQ_PUB), *xs = make (ZMQ_XSUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *xs = test_socket (ctx, ZMQ_XSUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://xp-pub"));
     TEST_ASSERT_SUCCESS (zmq_connect (xs, "inproc://xp-pub"));
     SEND (xs, "hello", 0);
     SEND (xs, "\1h", 0);
-    settle ();
+    test_settle ();
     SEND (p, "hi", 0);
     SEND (p, "no", 0);
     RECV (xs, "hi", 0);

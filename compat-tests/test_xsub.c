@@ -5,58 +5,13 @@
 
 static void *ctx;
 
-static void *make (int type)
-{
-    void *s = zmq_socket (ctx, type);
-    TEST_ASSERT (s != NULL);
-    int timeout = 2000, linger = 0;
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeout, sizeof timeout));
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger));
-    return s;
-}
-
-static void set_int (void *s, int option, int value)
-{
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (s, option, &value, sizeof value));
-}
-
-/* Lets the other side see what was sent (libzmq reads commands at most every ~1 ms on send). */
-static void settle (void)
-{
-    usleep (50 * 1000);
-}
-
-static void send_bytes (void *s, const char *data, size_t size, int flags)
-{
-    TEST_ASSERT_EQ ((int) size, zmq_send (s, data, size, flags));
-}
-
-static void recv_bytes (void *s, const char *expected, size_t size, int more)
-{
-    char buf[256];
-    int n = TEST_ASSERT_SUCCESS (zmq_recv (s, buf, sizeof buf, 0));
-    TEST_ASSERT_EQ ((int) size, n);
-    TEST_ASSERT (memcmp (buf, expected, size) == 0);
-    int rcvmore;
-    size_t len = sizeof rcvmore;
-    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &len));
-    TEST_ASSERT_EQ (more, rcvmore);
-}
-
-#define SEND(s, lit, flags) send_bytes (s, lit, sizeof lit - 1, flags)
-#define RECV(s, lit, more) recv_bytes (s, lit, sizeof lit - 1, more)
-
-static void nothing (void *s)
-{
-    char buf[16];
-    TEST_ASSERT_FAILURE (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
-}
+#define SEND(s, lit, flags) test_send_bytes (s, lit, sizeof lit - 1, flags)
+#define RECV(s, lit, more) test_recv_bytes (s, lit, sizeof lit - 1, more)
 
 static void forwarding (void)
 {
-    void *x = make (ZMQ_XPUB), *xs = make (ZMQ_XSUB);
-    set_int (x, ZMQ_XPUB_VERBOSE, 1);
+    void *x = test_socket (ctx, ZMQ_XPUB), *xs = test_socket (ctx, ZMQ_XSUB);
+    test_set_int (x, ZMQ_XPUB_VERBOSE, 1);
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xs-fwd"));
     TEST_ASSERT_SUCCESS (zmq_connect (xs, "inproc://xs-fwd"));
     /* Every subscription goes upstream, duplicates too. */
@@ -69,15 +24,15 @@ static void forwarding (void)
     SEND (x, "B1", 0);
     /* Counted: only the last unsubscription goes upstream. */
     SEND (xs, "\0A", 0);
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     SEND (xs, "\0A", 0);
     RECV (x, "\0A", 0);
     /* No local filter: what the XPUB sent while subscribed arrives. */
     RECV (xs, "A1", 1);
     RECV (xs, "more", 0);
-    settle ();
-    nothing (xs);
+    test_settle ();
+    test_nothing (xs);
     /* Data goes upstream whole. */
     SEND (xs, "up", ZMQ_SNDMORE);
     SEND (xs, "\2x", 0);
@@ -89,31 +44,31 @@ static void forwarding (void)
 
 static void resend_on_attach (void)
 {
-    void *xs = make (ZMQ_XSUB);
+    void *xs = test_socket (ctx, ZMQ_XSUB);
     SEND (xs, "\1T", 0);
     SEND (xs, "\1T", 0);
     SEND (xs, "\1S", 0);
     TEST_ASSERT_SUCCESS (zmq_connect (xs, "inproc://xs-late"));
-    void *x = make (ZMQ_XPUB);
-    set_int (x, ZMQ_XPUB_VERBOSE, 1);
+    void *x = test_socket (ctx, ZMQ_XPUB);
+    test_set_int (x, ZMQ_XPUB_VERBOSE, 1);
     TEST_ASSERT_SUCCESS (zmq_bind (x, "inproc://xs-late"));
     /* Each distinct subscription once. */
     RECV (x, "\1S", 0);
     RECV (x, "\1T", 0);
-    settle ();
-    nothing (x);
+    test_settle ();
+    test_nothing (x);
     SEND (x, "T1", 0);
     SEND (x, "U1", 0);
     RECV (xs, "T1", 0);
-    settle ();
-    nothing (xs);
+    test_settle ();
+    test_nothing (xs);
     TEST_ASSERT_SUCCESS (zmq_close (x));
     TEST_ASSERT_SUCCESS (zmq_close (xs));
 }
 
 static void two_publishers (void)
 {
-    void *p1 = make (ZMQ_PUB), *p2 = make (ZMQ_XPUB), *xs = make (ZMQ_XSUB);
+    void *p1 = test_socket (ctx, ZMQ_PUB), *p2 = test_socket (ctx, ZMQ_XPUB), *xs = test_socket (ctx, ZMQ_XSUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p1, "inproc://xs-p1"));
     TEST_ASSERT_SUCCESS (zmq_bind (p2, "inproc://xs-p2"));
     TEST_ASSERT_SUCCESS (zmq_connect (xs, "inproc://xs-p1"));
@@ -135,8 +90,8 @@ static void two_publishers (void)
 static void sub_to_xpub_through_xsub (void)
 {
     /* A forwarder's halves by hand: XPUB front for SUBs, XSUB back to a PUB. */
-    void *p = make (ZMQ_PUB), *back = make (ZMQ_XSUB), *front = make (ZMQ_XPUB);
-    void *s = make (ZMQ_SUB);
+    void *p = test_socket (ctx, ZMQ_PUB), *back = test_socket (ctx, ZMQ_XSUB), *front = test_socket (ctx, ZMQ_XPUB);
+    void *s = test_socket (ctx, ZMQ_SUB);
     TEST_ASSERT_SUCCESS (zmq_bind (p, "inproc://xs-pub"));
     TEST_ASSERT_SUCCESS (zmq_connect (back, "inproc://xs-pub"));
     TEST_ASSERT_SUCCESS (zmq_bind (front, "inproc://xs-front"));
@@ -146,14 +101,14 @@ static void sub_to_xpub_through_xsub (void)
     int n = TEST_ASSERT_SUCCESS (zmq_recv (front, buf, sizeof buf, 0));
     TEST_ASSERT_EQ (5, n);
     TEST_ASSERT_EQ (n, zmq_send (back, buf, n, 0));
-    settle ();
+    test_settle ();
     SEND (p, "news!", 0);
     SEND (p, "olds!", 0);
     n = TEST_ASSERT_SUCCESS (zmq_recv (back, buf, sizeof buf, 0));
     TEST_ASSERT_EQ (n, zmq_send (front, buf, n, 0));
     RECV (s, "news!", 0);
-    settle ();
-    nothing (back);
+    test_settle ();
+    test_nothing (back);
     TEST_ASSERT_SUCCESS (zmq_close (p));
     TEST_ASSERT_SUCCESS (zmq_close (back));
     TEST_ASSERT_SUCCESS (zmq_close (front));

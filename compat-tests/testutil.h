@@ -152,4 +152,38 @@ static inline int test_events (void *s)
     return ev;
 }
 
+/* Sends `size` bytes as one part. */
+static inline void test_send_bytes (void *s, const void *data, size_t size, int flags)
+{
+    TEST_ASSERT_EQ ((int) size, zmq_send (s, data, size, flags));
+}
+
+/* Receives one part that must be exactly `size` bytes equal to `expected`, with
+ * ZMQ_RCVMORE equal to `more`. */
+static inline void test_recv_bytes (void *s, const void *expected, size_t size, int more)
+{
+    char buf[256];
+    int n = TEST_ASSERT_SUCCESS (zmq_recv (s, buf, sizeof buf, 0));
+    TEST_ASSERT_EQ ((int) size, n);
+    TEST_ASSERT (memcmp (buf, expected, size) == 0);
+    int rcvmore;
+    size_t len = sizeof rcvmore;
+    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_RCVMORE, &rcvmore, &len));
+    TEST_ASSERT_EQ (more, rcvmore);
+}
+
+/* Nothing is waiting to be received. */
+static inline void test_nothing (void *s)
+{
+    char buf[16];
+    TEST_ASSERT_FAILURE (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
+}
+
+/* Gives the other side time to see what was sent (libzmq reads commands at most every
+ * ~1 ms on send). */
+static inline void test_settle (void)
+{
+    usleep (50 * 1000);
+}
+
 #endif
