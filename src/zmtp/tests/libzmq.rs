@@ -7,58 +7,24 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
 use crate::socket::kind::SocketType;
+use crate::zmtp::tests::util::{Peer, c_peer};
 use crate::zmtp::{Config, Connection, Event, Frame, ZmtpVersion};
 
 /// Builds the helper once per test run; `None` (after a message) if that is impossible.
 fn helper() -> Option<PathBuf> {
     static HELPER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = HELPER.get_or_init(|| {
-        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/zmtp/tests/libzmq_peer.c");
-        let out = std::env::temp_dir().join(format!("zmtp-libzmq-peer-{}", std::process::id()));
-        match Command::new("cc")
-            .arg("-o")
-            .arg(&out)
-            .arg(src)
-            .arg("-lzmq")
-            .output()
-        {
-            Ok(o) if o.status.success() => Ok(out),
-            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-    });
-    match built {
-        Ok(path) => Some(path.clone()),
-        Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but the libzmq helper cannot be built: {why}"
-            );
-            // Straight to stderr: the test harness captures eprintln! of passing tests.
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipping live libzmq test: cannot build the helper: {why}"
-            );
-            None
-        }
-    }
-}
-
-/// The helper process; killed if a test fails before it exits.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    c_peer(
+        &HELPER,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src/zmtp/tests/libzmq_peer.c"),
+        "zmtp-libzmq-peer",
+    )
 }
 
 /// Accepts the helper's connection, giving up after a few seconds or if it exits.

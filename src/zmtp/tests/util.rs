@@ -182,3 +182,53 @@ pub fn ready_body(socket_type: &str, with_identity: bool) -> Vec<u8> {
 pub fn bytes(s: &'static [u8]) -> Bytes {
     Bytes::from_static(s)
 }
+
+/// Compiles a C peer for the live libzmq tests with the system `cc` and `-lzmq`, once per
+/// `cell`; `None` (after a message on stderr) when that is impossible, which is a failure
+/// under `CI=true`.
+pub fn c_peer(
+    cell: &'static std::sync::OnceLock<Result<std::path::PathBuf, String>>,
+    src: &str,
+    name: &str,
+) -> Option<std::path::PathBuf> {
+    use std::io::Write;
+    let built = cell.get_or_init(|| {
+        let out = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        match std::process::Command::new("cc")
+            .arg("-o")
+            .arg(&out)
+            .arg(src)
+            .arg("-lzmq")
+            .output()
+        {
+            Ok(o) if o.status.success() => Ok(out),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    match built {
+        Ok(path) => Some(path.clone()),
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but the libzmq helper cannot be built: {why}"
+            );
+            // Straight to stderr: the test harness captures eprintln! of passing tests.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipping live libzmq test: cannot build the helper: {why}"
+            );
+            None
+        }
+    }
+}
+
+/// A helper process; killed if a test fails before it exits.
+pub struct Peer(pub std::process::Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
