@@ -1,6 +1,6 @@
-//! The stream engine: one ZMTP connection over a connected TCP or IPC stream (libzmq's
-//! `stream_engine_base_t` I/O half). It moves bytes between the stream and the sans-IO
-//! [`Connection`]: large reads into a `BytesMut` that the decoder splits frames off without
+//! The stream engine: one ZMTP (or raw, for STREAM) connection over a connected TCP or IPC
+//! stream (libzmq's `stream_engine_base_t` I/O half). It moves bytes between the stream and
+//! the sans-IO [`Conn`]: large reads into a `BytesMut` that the decoder splits frames off without
 //! copying, and gathered writes of the queued header and body chunks.
 //!
 //! The engine never blocks; the session that owns it decides when to read (backpressure)
@@ -14,9 +14,10 @@ use bytes::{Buf, Bytes, BytesMut};
 use mio::{Interest, Registry, Token};
 
 use crate::error::Error;
+use crate::io::raw::RawConnection;
 use crate::syscall;
 use crate::transport::net;
-use crate::zmtp::{Config, Connection};
+use crate::zmtp::{Command, Config, Connection, Event, Frame, ZmtpVersion};
 
 /// How much a read asks for at least: many small frames per system call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -89,13 +90,163 @@ pub enum ReadOutcome {
     Closed,
 }
 
+/// The protocol state of a connection: ZMTP, or raw bytes (STREAM). The methods are those
+/// of [`Connection`]; a raw connection has no timers, no ZAP and no commands, so those calls
+/// do nothing there.
+#[derive(Debug)]
+pub enum Conn {
+    /// A ZMTP connection.
+    Zmtp(Connection),
+    /// A raw connection (`ZMQ_STREAM`, `ZMQ_ROUTER_RAW`).
+    Raw(RawConnection),
+}
+
+impl Conn {
+    /// Consumes the complete pieces of `buf` (all of it for a raw connection).
+    pub fn handle_bytes(&mut self, buf: &mut BytesMut, now: Instant) {
+        match self {
+            Conn::Zmtp(c) => c.handle_bytes(buf, now),
+            Conn::Raw(c) => c.handle_bytes(buf),
+        }
+    }
+
+    /// The ZAP handler's reply (ZMTP only).
+    pub fn handle_zap_reply(&mut self, frames: &[Bytes], now: Instant) {
+        if let Conn::Zmtp(c) = self {
+            c.handle_zap_reply(frames, now);
+        }
+    }
+
+    /// No ZAP handler is bound (ZMTP only).
+    pub fn handle_zap_unavailable(&mut self, now: Instant) {
+        if let Conn::Zmtp(c) = self {
+            c.handle_zap_unavailable(now);
+        }
+    }
+
+    /// The stream ended or failed.
+    pub fn handle_disconnect(&mut self, error: Error) {
+        match self {
+            Conn::Zmtp(c) => c.handle_disconnect(error),
+            Conn::Raw(c) => c.handle_disconnect(error),
+        }
+    }
+
+    /// Fires the timers due at `now` (ZMTP only).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Conn::Zmtp(c) = self {
+            c.handle_timeout(now);
+        }
+    }
+
+    /// Queues a data frame (raw: its body as is).
+    ///
+    /// # Errors
+    /// `EAGAIN` when the connection cannot send (yet or any more).
+    pub fn send(&mut self, frame: Frame) -> Result<(), Error> {
+        match self {
+            Conn::Zmtp(c) => c.send(frame),
+            Conn::Raw(c) => c.send(frame),
+        }
+    }
+
+    /// Queues a command (ZMTP only).
+    ///
+    /// # Errors
+    /// As [`Conn::send`].
+    pub fn send_command(&mut self, command: &Command) -> Result<(), Error> {
+        match self {
+            Conn::Zmtp(c) => c.send_command(command),
+            Conn::Raw(_) => Ok(()),
+        }
+    }
+
+    /// Subscribes to `topic` (ZMTP only: no raw socket type subscribes).
+    ///
+    /// # Errors
+    /// As [`Conn::send`].
+    pub fn subscribe(&mut self, topic: &[u8]) -> Result<(), Error> {
+        match self {
+            Conn::Zmtp(c) => c.subscribe(topic),
+            Conn::Raw(_) => Ok(()),
+        }
+    }
+
+    /// Cancels a subscription (ZMTP only).
+    ///
+    /// # Errors
+    /// As [`Conn::send`].
+    pub fn cancel(&mut self, topic: &[u8]) -> Result<(), Error> {
+        match self {
+            Conn::Zmtp(c) => c.cancel(topic),
+            Conn::Raw(_) => Ok(()),
+        }
+    }
+
+    /// Moves the bytes to write to `out`.
+    pub fn poll_transmit(&mut self, out: &mut Vec<Bytes>) {
+        match self {
+            Conn::Zmtp(c) => c.poll_transmit(out),
+            Conn::Raw(c) => c.poll_transmit(out),
+        }
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        match self {
+            Conn::Zmtp(c) => c.poll_event(),
+            Conn::Raw(c) => c.poll_event(),
+        }
+    }
+
+    /// When [`Conn::handle_timeout`] must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self {
+            Conn::Zmtp(c) => c.poll_timeout(),
+            Conn::Raw(_) => None,
+        }
+    }
+
+    /// Whether data may be sent.
+    pub fn can_send(&self) -> bool {
+        match self {
+            Conn::Zmtp(c) => c.can_send(),
+            Conn::Raw(c) => c.can_send(),
+        }
+    }
+
+    /// Whether the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Conn::Zmtp(c) => c.is_closed(),
+            Conn::Raw(c) => c.is_closed(),
+        }
+    }
+
+    /// The ZMTP version, once the greeting is complete (none for raw).
+    pub fn version(&self) -> Option<ZmtpVersion> {
+        match self {
+            Conn::Zmtp(c) => c.version(),
+            Conn::Raw(_) => None,
+        }
+    }
+
+    /// How many bytes the read buffer must hold to complete the next frame (0 if unknown).
+    pub fn bytes_wanted(&self, buf: &[u8]) -> usize {
+        match self {
+            Conn::Zmtp(c) => c.bytes_wanted(buf),
+            Conn::Raw(_) => 0,
+        }
+    }
+}
+
 /// One connection's byte pump.
 #[derive(Debug)]
 pub struct Engine {
     /// The stream.
     pub stream: Stream,
-    /// The ZMTP state machine.
-    pub conn: Connection,
+    /// The ZMTP (or raw) state machine.
+    pub conn: Conn,
     rbuf: BytesMut,
     /// Chunks waiting to be written, from `head` on.
     out: Vec<Bytes>,
@@ -107,9 +258,18 @@ pub struct Engine {
 impl Engine {
     /// An engine over a freshly connected stream; the greeting is queued at once.
     pub fn new(stream: Stream, config: Config) -> Engine {
+        Engine::with_conn(stream, Conn::Zmtp(Connection::new(config, Instant::now())))
+    }
+
+    /// An engine over a raw connection (STREAM): no greeting, established at once.
+    pub fn new_raw(stream: Stream, notify: bool, in_batch_size: usize) -> Engine {
+        Engine::with_conn(stream, Conn::Raw(RawConnection::new(notify, in_batch_size)))
+    }
+
+    fn with_conn(stream: Stream, conn: Conn) -> Engine {
         Engine {
             stream,
-            conn: Connection::new(config, Instant::now()),
+            conn,
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             out: Vec::new(),
             head: 0,

@@ -9,12 +9,13 @@
 //! - [`reactor`]: an I/O thread running handlers, their timers and commands.
 //! - [`listener`], [`connecter`]: `zmq_bind`/`zmq_connect` over tcp and ipc.
 //! - [`session`]: one stream connection's pipe to the socket, driving an [`engine`]
-//!   (the ZMTP connection over the stream).
+//!   (the ZMTP connection over the stream), or a [`raw`] connection for STREAM.
 
 pub mod connecter;
 pub mod engine;
 pub mod listener;
 pub mod mailbox;
+pub mod raw;
 pub mod reactor;
 pub mod session;
 pub mod signaler;

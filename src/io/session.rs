@@ -459,8 +459,12 @@ impl Session {
         use std::os::fd::AsRawFd;
         self.fd = stream.as_raw_fd();
         self.peer_address = stream.peer_address();
-        let cfg = config(self.options(), &self.peer_address);
-        self.engine = Some(Engine::new(stream, cfg));
+        let o = self.options();
+        self.engine = Some(if crate::io::raw::is_raw(o) {
+            Engine::new_raw(stream, o.stream_notify, o.in_batch_size.max(1) as usize)
+        } else {
+            Engine::new(stream, config(o, &self.peer_address))
+        });
     }
 
     /// Moves everything that can move now: engine events to the pipe, pipe messages to the

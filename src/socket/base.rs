@@ -199,6 +199,7 @@ fn routing_for(ty: SocketType) -> Result<Box<dyn Routing>> {
         SocketType::Req => Ok(Box::new(req::Req::new())),
         SocketType::Rep => Ok(Box::new(rep::Rep::new())),
         SocketType::Router => Ok(Box::new(router::Router::new())),
+        SocketType::Stream => Ok(Box::new(crate::socket::stream::Stream::new())),
         _ => Err(Error::Inval),
     }
 }
@@ -544,11 +545,7 @@ impl Core {
             Protocol::Inproc => {
                 let link = self.link();
                 let mut peer = transport::inproc::connect(&self.ctx, address, endpoint, &link)?;
-                // `ZMQ_CONNECT_ROUTING_ID` names the peer of this connect only (ROUTER, REP).
-                if !self.options.connect_routing_id.is_empty() {
-                    let id = std::mem::take(&mut self.options.connect_routing_id);
-                    peer.routing_id = Some(id.into());
-                }
+                self.take_connect_routing_id(&mut peer);
                 let id = self.pipes.insert(peer);
                 self.routing.attach(&mut self.pipes, id);
                 self.endpoints.push(Endpoint {
@@ -560,7 +557,8 @@ impl Core {
                 let link = self.link();
                 let (peer, handle) =
                     crate::io::connecter::connect(protocol, address, endpoint, &link)?;
-                if let Some(peer) = peer {
+                if let Some(mut peer) = peer {
+                    self.take_connect_routing_id(&mut peer);
                     let id = self.pipes.insert(peer);
                     self.routing.attach(&mut self.pipes, id);
                 }
@@ -573,6 +571,14 @@ impl Core {
         }
         self.last_endpoint = endpoint.to_owned();
         Ok(())
+    }
+
+    /// `ZMQ_CONNECT_ROUTING_ID` names the peer of this connect only (ROUTER, REP, STREAM).
+    fn take_connect_routing_id(&mut self, peer: &mut Peer) {
+        if !self.options.connect_routing_id.is_empty() {
+            let id = std::mem::take(&mut self.options.connect_routing_id);
+            peer.routing_id = Some(id.into());
+        }
     }
 
     fn term_endpoint(&mut self, endpoint: &str) -> Result<()> {

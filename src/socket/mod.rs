@@ -20,6 +20,7 @@ pub mod push;
 pub mod rep;
 pub mod req;
 pub mod router;
+pub mod stream;
 pub mod sub;
 #[cfg(test)]
 mod test_util;
