@@ -1,4 +1,3 @@
-/* Waiting for the socket engine (issue 3): moves to compat-tests/ when zmq_socket works. */
 /* Socket options: lengths, ranges, defaults, per-type acceptance and side effects, as
  * libzmq 4.3 behaves (src/socket/options.rs replays a full dump of the same behaviour; this
  * test checks the rules that matter most through the real C API). */
