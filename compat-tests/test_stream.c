@@ -2,8 +2,8 @@
  * the connect and disconnect notifications ([id, ""]), the 5-byte generated routing ids,
  * data both ways, closing a connection with [id, ""], ZMQ_STREAM_NOTIFY=0, a STREAM
  * connecting to a plain listener (with ZMQ_CONNECT_ROUTING_ID, and reconnecting), STREAM
- * to STREAM, the send rules (unknown id, id frame without SNDMORE, body with SNDMORE) and
- * Peer-Address. */
+ * to STREAM, the send rules (unknown id, id frame without SNDMORE, body with SNDMORE),
+ * Peer-Address, and ROUTER with ZMQ_ROUTER_RAW. */
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -347,6 +347,46 @@ static void test_ipc (void)
     TEST_ASSERT_SUCCESS (zmq_close (server));
 }
 
+/* ROUTER with ZMQ_ROUTER_RAW (deprecated) talks raw too: notifications and generated
+ * ids as STREAM, an empty body closes, but unknown ids are dropped silently as ROUTER's. */
+static void test_router_raw (void)
+{
+    void *router = test_socket (ctx, ZMQ_ROUTER);
+    test_set_int (router, ZMQ_ROUTER_RAW, 1);
+    /* STREAM's option stays STREAM's. */
+    int zero = 0;
+    TEST_ASSERT_FAILURE (zmq_setsockopt (router, ZMQ_STREAM_NOTIFY, &zero, sizeof zero),
+                         EINVAL);
+    TEST_ASSERT_SUCCESS (zmq_bind (router, "tcp://127.0.0.1:*"));
+    int port = bound_port (router);
+    int c1 = tcp_client (port);
+    unsigned char id1[256];
+    TEST_ASSERT_EQ (5, (int) recv_id (router, id1));
+    TEST_ASSERT_EQ (0, id1[0]);
+    test_recv_str (router, "", 0);
+    write_str (c1, "hello");
+    recv_from (router, id1, 5, "hello");
+    test_send_str (router, "nobody", ZMQ_SNDMORE);
+    test_send_str (router, "dropped", 0);
+    test_send_bytes (router, id1, 5, ZMQ_SNDMORE);
+    test_send_str (router, "wor", ZMQ_SNDMORE); /* the body ends the message */
+    test_send_str (router, "ignored", 0);       /* an id frame without SNDMORE */
+    send_to (router, id1, 5, "ld");
+    read_str (c1, "world");
+    send_to (router, id1, 5, "");
+    expect_eof (c1, router);
+    close (c1);
+
+    int c2 = tcp_client (port);
+    unsigned char id2[256];
+    TEST_ASSERT_EQ (5, (int) recv_id (router, id2));
+    test_recv_str (router, "", 0);
+    TEST_ASSERT_EQ (id_counter (id1) + 1, id_counter (id2));
+    close (c2);
+    recv_from (router, id2, 5, "");
+    TEST_ASSERT_SUCCESS (zmq_close (router));
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -356,6 +396,7 @@ int main (void)
     test_client_to_plain_listener ();
     test_stream_to_stream ();
     test_ipc ();
+    test_router_raw ();
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
     return 0;
 }

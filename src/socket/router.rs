@@ -8,6 +8,11 @@
 //! at a random value. A peer announcing an id already in use is ignored (its messages are
 //! never read) unless `ZMQ_ROUTER_HANDOVER` is set, in which case it takes the id over and
 //! the old pipe gets a generated id and is closed.
+//!
+//! `ZMQ_ROUTER_RAW` (deprecated) makes the tcp/ipc connections raw, as STREAM's: peers
+//! announce no id (so they all get generated ones), the connect and disconnect
+//! notifications are [id, ""], a body is always the last frame and an empty body closes
+//! that connection. Unknown ids are still dropped silently (unless mandatory).
 
 use std::collections::{HashMap, HashSet};
 
@@ -45,6 +50,9 @@ pub struct Router {
     handover: bool,
     /// `ZMQ_PROBE_ROUTER`.
     probe_router: bool,
+    /// `ZMQ_ROUTER_RAW`: the connections are raw (as STREAM's); a body's MORE flag is
+    /// ignored and an empty body closes the connection.
+    raw: bool,
 
     /// The routing-id frame to return before `prefetched_msg` (set by `has_in`).
     prefetched_id: Option<Msg>,
@@ -80,6 +88,7 @@ impl Router {
             mandatory: false,
             handover: false,
             probe_router: false,
+            raw: false,
             prefetched_id: None,
             prefetched_msg: None,
             more_in: false,
@@ -241,8 +250,19 @@ impl Router {
             *msg = Msg::new();
             return Ok(());
         }
+        if self.raw {
+            msg.set_more(false);
+        }
         self.more_out = msg.more();
         if let Some(id) = self.current_out {
+            if self.raw && msg.is_empty() {
+                // The application closes this connection; what it still holds is dropped.
+                if let Some(p) = pipes.pipe(id) {
+                    p.terminate(false);
+                }
+                self.current_out = None;
+                return Ok(());
+            }
             match pipes.pipe(id) {
                 Some(p) => match p.write(std::mem::take(msg)) {
                     Ok(()) => {
@@ -342,6 +362,7 @@ impl Routing for Router {
         self.mandatory = options.router_mandatory;
         self.handover = options.router_handover;
         self.probe_router = options.probe_router;
+        self.raw = options.router_raw;
     }
 
     fn send(&mut self, pipes: &mut Pipes, msg: &mut Msg, _options: &Options) -> Result<()> {
@@ -529,6 +550,40 @@ mod tests {
         send(&client, &[b"S2", b"hi 2"]);
         assert_eq!(recv(&server2), parts(&[b"C", b"hi 2"]));
         finish(ctx, vec![server, server2, client]);
+    }
+
+    #[test]
+    fn router_raw_bodies_end_messages_and_empty_ones_close() {
+        let ctx = Context::new();
+        let router = socket(&ctx, SocketType::Router);
+        set_int(&router, ZMQ_ROUTER_RAW, 1);
+        router.bind("inproc://raw").unwrap();
+        let d = socket(&ctx, SocketType::Dealer);
+        set_bytes(&d, ZMQ_ROUTING_ID, b"D");
+        d.connect("inproc://raw").unwrap();
+        send(&d, &[b"hi"]);
+        assert_eq!(recv(&router), parts(&[b"D", b"hi"]));
+        // The body's MORE is ignored; the next frame is an id frame without MORE.
+        send_part(&router, b"D", ZMQ_SNDMORE).unwrap();
+        send_part(&router, b"one", ZMQ_SNDMORE).unwrap();
+        send_part(&router, b"ignored", 0).unwrap();
+        assert_eq!(recv(&d), parts(&[b"one"]));
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(recv_flags(&d, ZMQ_DONTWAIT), Err(Error::Again));
+        // An empty body ends the peer's pipe: its id is gone once that completes.
+        send(&router, &[b"D", b""]);
+        set_int(&router, ZMQ_ROUTER_MANDATORY, 1);
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            match send_part(&router, b"D", ZMQ_SNDMORE | ZMQ_DONTWAIT) {
+                Err(Error::HostUnreach) => break,
+                Ok(()) => send_part(&router, b"x", 0).unwrap(),
+                Err(e) => assert_eq!(e, Error::Again),
+            }
+            assert!(std::time::Instant::now() < deadline, "the pipe never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        finish(ctx, vec![router, d]);
     }
 
     #[test]
