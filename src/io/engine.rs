@@ -95,8 +95,8 @@ pub enum ReadOutcome {
 /// do nothing there.
 #[derive(Debug)]
 pub enum Conn {
-    /// A ZMTP connection.
-    Zmtp(Connection),
+    /// A ZMTP connection (boxed: far larger than a raw one).
+    Zmtp(Box<Connection>),
     /// A raw connection (`ZMQ_STREAM`, `ZMQ_ROUTER_RAW`).
     Raw(RawConnection),
 }
@@ -258,7 +258,10 @@ pub struct Engine {
 impl Engine {
     /// An engine over a freshly connected stream; the greeting is queued at once.
     pub fn new(stream: Stream, config: Config) -> Engine {
-        Engine::with_conn(stream, Conn::Zmtp(Connection::new(config, Instant::now())))
+        Engine::with_conn(
+            stream,
+            Conn::Zmtp(Box::new(Connection::new(config, Instant::now()))),
+        )
     }
 
     /// An engine over a raw connection (STREAM): no greeting, established at once.
