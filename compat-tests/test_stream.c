@@ -3,7 +3,7 @@
  * data both ways, closing a connection with [id, ""], ZMQ_STREAM_NOTIFY=0, a STREAM
  * connecting to a plain listener (with ZMQ_CONNECT_ROUTING_ID, and reconnecting), STREAM
  * to STREAM, the send rules (unknown id, id frame without SNDMORE, body with SNDMORE),
- * Peer-Address, and ROUTER with ZMQ_ROUTER_RAW. */
+ * Peer-Address, the monitor events, and ROUTER with ZMQ_ROUTER_RAW. */
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -347,6 +347,46 @@ static void test_ipc (void)
     TEST_ASSERT_SUCCESS (zmq_close (server));
 }
 
+/* The next monitor event; returns its number, its value in *value. */
+static int next_event (void *mon, uint32_t *value)
+{
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    TEST_ASSERT_EQ (6, zmq_msg_recv (&m, mon, 0));
+    uint16_t event;
+    memcpy (&event, zmq_msg_data (&m), 2);
+    memcpy (value, (char *) zmq_msg_data (&m) + 2, 4);
+    TEST_ASSERT_SUCCESS (zmq_msg_recv (&m, mon, 0)); /* the endpoint */
+    zmq_msg_close (&m);
+    return event;
+}
+
+/* A raw connection raises no HANDSHAKE_SUCCEEDED; its end raises HANDSHAKE_FAILED_NO_DETAIL
+ * (EPIPE for the end of the stream) before DISCONNECTED, as libzmq's raw engine does. */
+static void test_monitor_events (void)
+{
+    void *server = test_socket (ctx, ZMQ_STREAM);
+    TEST_ASSERT_SUCCESS (zmq_socket_monitor (server, "inproc://stream-monitor",
+                                             ZMQ_EVENT_ALL & ~ZMQ_EVENT_LISTENING));
+    void *mon = test_socket (ctx, ZMQ_PAIR);
+    TEST_ASSERT_SUCCESS (zmq_connect (mon, "inproc://stream-monitor"));
+    TEST_ASSERT_SUCCESS (zmq_bind (server, "tcp://127.0.0.1:*"));
+    int c = tcp_client (bound_port (server));
+    unsigned char id[256];
+    size_t id_size = recv_id (server, id);
+    test_recv_str (server, "", 0);
+    uint32_t value;
+    TEST_ASSERT_EQ (ZMQ_EVENT_ACCEPTED, next_event (mon, &value));
+    close (c);
+    recv_from (server, id, id_size, "");
+    TEST_ASSERT_EQ (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, next_event (mon, &value));
+    TEST_ASSERT_EQ (EPIPE, (int) value);
+    TEST_ASSERT_EQ (ZMQ_EVENT_DISCONNECTED, next_event (mon, &value));
+    TEST_ASSERT_SUCCESS (zmq_socket_monitor (server, NULL, 0));
+    TEST_ASSERT_SUCCESS (zmq_close (mon));
+    TEST_ASSERT_SUCCESS (zmq_close (server));
+}
+
 /* ROUTER with ZMQ_ROUTER_RAW (deprecated) talks raw too: notifications and generated
  * ids as STREAM, an empty body closes, but unknown ids are dropped silently as ROUTER's. */
 static void test_router_raw (void)
@@ -396,6 +436,7 @@ int main (void)
     test_client_to_plain_listener ();
     test_stream_to_stream ();
     test_ipc ();
+    test_monitor_events ();
     test_router_raw ();
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
     return 0;

@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 use crate::error::Error;
 use crate::socket::kind::SocketType;
 use crate::socket::options::Options;
-use crate::zmtp::{CloseReason, Event, Frame, Metadata, PeerInfo, ZmtpVersion};
+use crate::zmtp::{CloseReason, Event, Frame, HandshakeFailure, Metadata, PeerInfo, ZmtpVersion};
 
 /// Whether a socket with these options talks raw bytes instead of ZMTP (libzmq's
 /// `options.raw_socket`): STREAM, and ROUTER with `ZMQ_ROUTER_RAW`.
@@ -78,7 +78,9 @@ impl RawConnection {
         }
     }
 
-    /// The stream ended or failed: the disconnect notification, then the end.
+    /// The stream ended or failed: the disconnect notification, then the end. libzmq also
+    /// raises `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` then, as a raw engine has no
+    /// mechanism that ever completes.
     pub fn handle_disconnect(&mut self, error: Error) {
         if self.closed {
             return;
@@ -88,6 +90,8 @@ impl RawConnection {
             self.events
                 .push_back(Event::Message(Frame::new(Bytes::new())));
         }
+        self.events
+            .push_back(Event::HandshakeFailed(HandshakeFailure::NoDetail(error)));
         self.events
             .push_back(Event::Closed(CloseReason::Disconnected(error)));
     }
@@ -213,6 +217,12 @@ mod tests {
                     Some(Event::Message(Frame::new(Bytes::new())))
                 );
             }
+            assert_eq!(
+                c.poll_event(),
+                Some(Event::HandshakeFailed(HandshakeFailure::NoDetail(
+                    Error::Os(libc::ECONNRESET)
+                )))
+            );
             assert_eq!(
                 c.poll_event(),
                 Some(Event::Closed(CloseReason::Disconnected(Error::Os(
