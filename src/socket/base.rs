@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_SNDMORE};
+use crate::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_RCVHWM, ZMQ_SNDHWM, ZMQ_SNDMORE};
 use crate::ctx::{Context, SocketId, SocketStop};
 use crate::error::{Error, Result};
 use crate::io::mailbox::Mailbox;
@@ -459,15 +459,33 @@ impl Core {
     }
 
     fn set_option(&mut self, id: c_int, value: Option<&[u8]>) -> Result<()> {
+        // libzmq reads no commands in `zmq_setsockopt`, so an HWM change reaches only the
+        // pipes attached before the call, not one an inproc peer has just handed over.
+        let attached = self.pipes.ids();
         self.check_alive()?;
         let applied = self.options.set(id, value)?;
         self.linger.store(self.options.linger, Ordering::Relaxed);
+        if id == ZMQ_SNDHWM || id == ZMQ_RCVHWM {
+            self.update_pipe_hwms(&attached);
+        }
         let result = match applied {
             Applied::Stored => Ok(()),
             applied => self.routing.apply(&mut self.pipes, applied),
         };
         self.routing.configure(&self.options);
         result
+    }
+
+    /// Applies the HWM options to live pipes, both ends (libzmq's `update_pipe_options`).
+    /// Conflating pipes ignore it (see [`crate::pipe::Pipe::apply_hwms`]).
+    fn update_pipe_hwms(&mut self, ids: &[PipeId]) {
+        let (snd, rcv) = (self.options.sndhwm, self.options.rcvhwm);
+        for &id in ids {
+            if let Some(pipe) = self.pipes.pipe(id) {
+                pipe.apply_hwms(rcv, snd);
+                pipe.send_hwms_to_peer(snd, rcv, None);
+            }
+        }
     }
 
     fn get_option(&mut self, id: c_int, buf_len: usize) -> Result<Vec<u8>> {
