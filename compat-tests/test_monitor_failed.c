@@ -4,7 +4,8 @@
  * - ZMQ_EVENT_ACCEPT_FAILED: a connection turned away by ZMQ_TCP_ACCEPT_FILTER, with the
  *   listener's endpoint (libzmq's value is a stale errno, so it is not checked).
  * - ZMQ_EVENT_CLOSE_FAILED: unbinding an ipc wildcard bind after its socket file was removed by
- *   someone else: ENOENT, and no ZMQ_EVENT_CLOSED. */
+ *   someone else: ENOENT, and no ZMQ_EVENT_CLOSED. The same on zmq_close, where the
+ *   listeners close before ZMQ_EVENT_MONITOR_STOPPED. */
 #include "testutil.h"
 
 static void *ctx;
@@ -107,7 +108,7 @@ static void accept_failed (void)
 static void close_failed (void)
 {
     void *s = test_socket (ctx, ZMQ_PULL);
-    void *m = monitor (s, ZMQ_EVENT_CLOSED | ZMQ_EVENT_CLOSE_FAILED);
+    void *m = monitor (s, ZMQ_EVENT_CLOSED | ZMQ_EVENT_CLOSE_FAILED | ZMQ_EVENT_MONITOR_STOPPED);
     TEST_ASSERT_SUCCESS (zmq_bind (s, "ipc://*"));
     char bound[256];
     size_t len = sizeof bound;
@@ -128,7 +129,16 @@ static void close_failed (void)
     expect_event (m, ZMQ_EVENT_CLOSED, -1, ep, sizeof ep);
     TEST_ASSERT_STR (bound, ep);
 
-    zmq_close (s);
+    /* Closing the socket closes its listeners before the monitor stops. */
+    TEST_ASSERT_SUCCESS (zmq_bind (s, "ipc://*"));
+    len = sizeof bound;
+    TEST_ASSERT_SUCCESS (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, bound, &len));
+    TEST_ASSERT_SUCCESS (unlink (bound + strlen ("ipc://")));
+    TEST_ASSERT_SUCCESS (zmq_close (s));
+    expect_event (m, ZMQ_EVENT_CLOSE_FAILED, ENOENT, ep, sizeof ep);
+    TEST_ASSERT_STR (bound, ep);
+    expect_event (m, ZMQ_EVENT_MONITOR_STOPPED, 0, ep, sizeof ep);
+    TEST_ASSERT_STR ("", ep);
     zmq_close (m);
 }
 

@@ -219,6 +219,18 @@ struct ListenHandle {
 
 impl EndpointHandle for ListenHandle {
     fn stop(self: Box<Self>) {
+        (*self).stop_then(|| {});
+    }
+
+    fn stop_holding(self: Box<Self>, guard: Arc<dyn Send + Sync>) {
+        (*self).stop_then(move || drop(guard));
+    }
+}
+
+impl ListenHandle {
+    /// Removes the listener in its I/O thread (which raises `CLOSED` or `CLOSE_FAILED`),
+    /// then runs `after` there.
+    fn stop_then(self, after: impl FnOnce() + Send + 'static) {
         self.gone.store(true, Ordering::Release);
         let token = self.token;
         // Runs after the command that added the listener, so the token is known by then.
@@ -226,6 +238,7 @@ impl EndpointHandle for ListenHandle {
             if let Some(t) = token.lock().take() {
                 r.remove(t);
             }
+            after();
         })));
     }
 }

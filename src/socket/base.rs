@@ -125,6 +125,24 @@ impl SocketStop for Stopper {
 pub trait EndpointHandle: Send {
     /// Stops it; its pipes end through the usual termination.
     fn stop(self: Box<Self>);
+
+    /// Stops it like [`stop`](Self::stop), holding `guard` until what the endpoint reports
+    /// on stopping (a listener's `ZMQ_EVENT_CLOSED`) has gone to the monitor. By default
+    /// nothing is reported later, and `guard` is dropped at once.
+    fn stop_holding(self: Box<Self>, guard: Arc<dyn Send + Sync>) {
+        self.stop();
+        drop(guard);
+    }
+}
+
+/// Stops a closed socket's monitor when the last endpoint lets go of it: libzmq stops the
+/// monitor (`MONITOR_STOPPED`) only after the listeners have closed (`CLOSED`).
+struct StopMonitorWhenDropped(Monitor);
+
+impl Drop for StopMonitorWhenDropped {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 struct Endpoint {
@@ -298,12 +316,14 @@ impl Socket {
     pub fn close(self) {
         let mut core = self.core.into_inner();
         core.closing = true;
-        core.monitor.stop();
+        let monitor_guard: Arc<dyn Send + Sync> =
+            Arc::new(StopMonitorWhenDropped(core.monitor.clone()));
         for ep in core.endpoints.drain(..) {
             if let Some(h) = ep.handle {
-                h.stop();
+                h.stop_holding(monitor_guard.clone());
             }
         }
+        drop(monitor_guard);
         // Connects still waiting for their inproc bind have no other end to shake hands with.
         for key in transport::inproc::cancel_pending(&core.ctx, &core.mailbox) {
             if let Some(id) = core.pipes.find(key) {
