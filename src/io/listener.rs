@@ -3,6 +3,15 @@
 //! The listening socket is made in the application thread, so errors (`EADDRINUSE`,
 //! `ENODEV`, `ENOENT`, ...) are reported by `zmq_bind` itself; it then runs in an I/O
 //! thread, which accepts connections and starts a session for each.
+//!
+//! Monitor events, as libzmq 4.3 raises them:
+//! - `LISTENING` (fd) after a successful bind; `BIND_FAILED` (errno) when the address cannot
+//!   be resolved, bound or listened on, with the address as given, without `tcp://`/`ipc://`.
+//! - `ACCEPTED` (fd) per connection; `ACCEPT_FAILED` (errno) when `accept` fails, a
+//!   `ZMQ_TCP_ACCEPT_FILTER`/`ZMQ_IPC_FILTER_*` turns the peer away, or the new connection
+//!   cannot be tuned (it is closed then).
+//! - `CLOSED` (fd) when the listener stops; `CLOSE_FAILED` (errno) instead when the socket
+//!   file of an `ipc://*` bind cannot be removed (someone else removed it).
 
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
@@ -12,7 +21,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use crate::consts::{ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_CLOSED, ZMQ_EVENT_LISTENING};
+use crate::capi::errno::to_errno;
+use crate::consts::{
+    ZMQ_EVENT_ACCEPT_FAILED, ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_BIND_FAILED, ZMQ_EVENT_CLOSE_FAILED,
+    ZMQ_EVENT_CLOSED, ZMQ_EVENT_LISTENING,
+};
 use crate::error::{Error, Result};
 use crate::io::connecter::{check_mechanism, net_options, pick_io_thread};
 use crate::io::engine::Stream;
@@ -46,28 +59,55 @@ struct Listener {
     files: Option<IpcFiles>,
 }
 
+/// Why no connection came out of one `accept`.
+enum AcceptError {
+    /// The system call failed.
+    Io(std::io::Error),
+    /// An accept filter turned the peer away; the connection was closed.
+    Filtered,
+    /// The connection could not be tuned (socket options); it was closed.
+    Tuning(std::io::Error),
+}
+
 impl Listener {
-    fn accept_one(&mut self) -> std::io::Result<Stream> {
+    fn accept_one(&mut self) -> std::result::Result<Stream, AcceptError> {
         match &self.socket {
             ListenSocket::Tcp(l) => {
-                let (s, peer) = l.accept()?;
+                let (s, peer) = l.accept().map_err(AcceptError::Io)?;
                 let filters = &self.link.options.tcp_accept_filters;
                 if !filters.is_empty() && !filters.iter().any(|f| f.matches(peer.ip())) {
                     // ZMQ_TCP_ACCEPT_FILTER: closed at once, as libzmq does.
-                    return Err(std::io::ErrorKind::ConnectionAborted.into());
+                    return Err(AcceptError::Filtered);
                 }
-                // A tuning failure leaves a working connection with system defaults.
-                let _ = net::tune_connection(s.as_raw_fd(), &self.net);
+                net::tune_connection(s.as_raw_fd(), &self.net).map_err(AcceptError::Tuning)?;
                 Ok(Stream::Tcp(s))
             }
             ListenSocket::Ipc(l) => {
-                let (s, _) = l.accept()?;
+                let (s, _) = l.accept().map_err(AcceptError::Io)?;
                 if !self.ipc_peer_allowed(s.as_raw_fd()) {
-                    return Err(std::io::ErrorKind::ConnectionAborted.into());
+                    return Err(AcceptError::Filtered);
                 }
                 Ok(Stream::Ipc(s))
             }
         }
+    }
+
+    fn accept_failed(&self, errno: i32) {
+        self.link
+            .monitor
+            .event(ZMQ_EVENT_ACCEPT_FAILED, errno as u64, &self.endpoint, "");
+    }
+
+    /// Deletes the socket file (and the directory of `ipc://*`). Returns the errno of the
+    /// first failure that libzmq would report: only `ipc://*` files count, as libzmq removes
+    /// nothing else (an explicit path is removed here too, but silently).
+    fn remove_files(&mut self) -> Option<i32> {
+        let files = self.files.take()?;
+        let removed = std::fs::remove_file(&files.socket);
+        let dir = files.dir?;
+        let rmdir = std::fs::remove_dir(dir);
+        let failed = removed.err().or(rmdir.err())?;
+        Some(failed.raw_os_error().unwrap_or(libc::EIO))
     }
 
     /// The `ZMQ_IPC_FILTER_UID/GID/PID` check: with any filter set, the peer's process
@@ -128,10 +168,25 @@ impl Handler for Listener {
                         self.gone.clone(),
                     );
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionAborted => {}
-                // EAGAIN, or out of descriptors: wait for the next readiness.
-                Err(_) => break,
+                Err(AcceptError::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // Nothing more to accept: wait for the next readiness.
+                Err(AcceptError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(AcceptError::Io(e)) => {
+                    let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                    self.accept_failed(errno);
+                    // A peer that gave up before the accept: the next one may be fine.
+                    // Anything else (out of descriptors or memory): wait for the next
+                    // readiness rather than spin.
+                    if errno != libc::ECONNABORTED {
+                        break;
+                    }
+                }
+                // libzmq reports whatever errno its I/O thread last had, which is normally
+                // the EAGAIN of an earlier non-blocking call.
+                Err(AcceptError::Filtered) => self.accept_failed(libc::EAGAIN),
+                Err(AcceptError::Tuning(e)) => {
+                    self.accept_failed(e.raw_os_error().unwrap_or(libc::EIO));
+                }
             }
         }
     }
@@ -142,20 +197,16 @@ impl Handler for Listener {
             ListenSocket::Tcp(l) => l.as_raw_fd(),
             ListenSocket::Ipc(l) => l.as_raw_fd(),
         };
-        self.link
-            .monitor
-            .event(ZMQ_EVENT_CLOSED, fd as u64, &self.endpoint, "");
         // Failure means it was not registered; either way it leaves the poller.
         let _ = match &mut self.socket {
             ListenSocket::Tcp(l) => r.registry().deregister(l),
             ListenSocket::Ipc(l) => r.registry().deregister(l),
         };
-        if let Some(files) = self.files.take() {
-            let _ = std::fs::remove_file(&files.socket);
-            if let Some(dir) = files.dir {
-                let _ = std::fs::remove_dir(dir);
-            }
-        }
+        let (event, value) = match self.remove_files() {
+            Some(errno) => (ZMQ_EVENT_CLOSE_FAILED, errno as u64),
+            None => (ZMQ_EVENT_CLOSED, fd as u64),
+        };
+        self.link.monitor.event(event, value, &self.endpoint, "");
     }
 }
 
@@ -168,6 +219,18 @@ struct ListenHandle {
 
 impl EndpointHandle for ListenHandle {
     fn stop(self: Box<Self>) {
+        (*self).stop_then(|| {});
+    }
+
+    fn stop_holding(self: Box<Self>, guard: Arc<dyn Send + Sync>) {
+        (*self).stop_then(move || drop(guard));
+    }
+}
+
+impl ListenHandle {
+    /// Removes the listener in its I/O thread (which raises `CLOSED` or `CLOSE_FAILED`),
+    /// then runs `after` there.
+    fn stop_then(self, after: impl FnOnce() + Send + 'static) {
         self.gone.store(true, Ordering::Release);
         let token = self.token;
         // Runs after the command that added the listener, so the token is known by then.
@@ -175,6 +238,7 @@ impl EndpointHandle for ListenHandle {
             if let Some(t) = token.lock().take() {
                 r.remove(t);
             }
+            after();
         })));
     }
 }
@@ -195,54 +259,10 @@ pub fn bind(
     let net = net_options(o);
     check_mechanism(o)?;
     let mailbox = pick_io_thread(&link.ctx)?;
-    let (socket, name, files) = match protocol {
-        Protocol::Tcp => {
-            let b = tcp_address::parse_bind(address)?;
-            let addr = tcp_address::resolve_local(&b.host, b.port, o.ipv6)?;
-            let (l, local) = net::listen_tcp(&addr, &net)?;
-            (
-                ListenSocket::Tcp(l),
-                tcp_address::endpoint_string(&local),
-                None,
-            )
-        }
-        Protocol::Ipc => {
-            let a = ipc_address::parse(address)?;
-            match &a {
-                IpcAddr::Wildcard => {
-                    let (dir, path) = ipc_address::temp_socket_path()?;
-                    match net::listen_ipc(&a, Some(&path), &net) {
-                        Ok(l) => (
-                            ListenSocket::Ipc(l),
-                            ipc_address::path_endpoint_string(&path),
-                            Some(IpcFiles {
-                                socket: path,
-                                dir: Some(dir),
-                            }),
-                        ),
-                        Err(e) => {
-                            let _ = std::fs::remove_dir(&dir);
-                            return Err(e);
-                        }
-                    }
-                }
-                IpcAddr::Path(p) => (
-                    ListenSocket::Ipc(net::listen_ipc(&a, None, &net)?),
-                    a.endpoint_string(),
-                    Some(IpcFiles {
-                        socket: p.clone(),
-                        dir: None,
-                    }),
-                ),
-                IpcAddr::Abstract(_) => (
-                    ListenSocket::Ipc(net::listen_ipc(&a, None, &net)?),
-                    a.endpoint_string(),
-                    None,
-                ),
-            }
-        }
-        _ => return Err(Error::ProtoNoSupport),
-    };
+    let (socket, name, files) = listen(protocol, address, &net, o.ipv6).inspect_err(|&e| {
+        link.monitor
+            .event(ZMQ_EVENT_BIND_FAILED, to_errno(e) as u64, address, "");
+    })?;
     let fd = match &socket {
         ListenSocket::Tcp(l) => l.as_raw_fd(),
         ListenSocket::Ipc(l) => l.as_raw_fd(),
@@ -281,4 +301,62 @@ pub fn bind(
             gone,
         }),
     ))
+}
+
+/// Makes the listening socket for `address` (libzmq's `set_local_address`): the socket, its
+/// resolved endpoint, and the files to delete when it closes.
+fn listen(
+    protocol: Protocol,
+    address: &str,
+    net: &NetOptions,
+    ipv6: bool,
+) -> Result<(ListenSocket, String, Option<IpcFiles>)> {
+    Ok(match protocol {
+        Protocol::Tcp => {
+            let b = tcp_address::parse_bind(address)?;
+            let addr = tcp_address::resolve_local(&b.host, b.port, ipv6)?;
+            let (l, local) = net::listen_tcp(&addr, net)?;
+            (
+                ListenSocket::Tcp(l),
+                tcp_address::endpoint_string(&local),
+                None,
+            )
+        }
+        Protocol::Ipc => {
+            let a = ipc_address::parse(address)?;
+            match &a {
+                IpcAddr::Wildcard => {
+                    let (dir, path) = ipc_address::temp_socket_path()?;
+                    match net::listen_ipc(&a, Some(&path), net) {
+                        Ok(l) => (
+                            ListenSocket::Ipc(l),
+                            ipc_address::path_endpoint_string(&path),
+                            Some(IpcFiles {
+                                socket: path,
+                                dir: Some(dir),
+                            }),
+                        ),
+                        Err(e) => {
+                            let _ = std::fs::remove_dir(&dir);
+                            return Err(e);
+                        }
+                    }
+                }
+                IpcAddr::Path(p) => (
+                    ListenSocket::Ipc(net::listen_ipc(&a, None, net)?),
+                    a.endpoint_string(),
+                    Some(IpcFiles {
+                        socket: p.clone(),
+                        dir: None,
+                    }),
+                ),
+                IpcAddr::Abstract(_) => (
+                    ListenSocket::Ipc(net::listen_ipc(&a, None, net)?),
+                    a.endpoint_string(),
+                    None,
+                ),
+            }
+        }
+        _ => return Err(Error::ProtoNoSupport),
+    })
 }

@@ -133,12 +133,12 @@ pub fn make_pipes(
 ) -> (Peer, Pipe<Msg>) {
     let socket_key = PipeKey::fresh();
     let o = &link.options;
-    let (theirs, mine) = Pipe::pair(
-        hwm(o.sndhwm),
-        hwm(o.rcvhwm),
-        SocketWake::new(link.mailbox.clone(), socket_key),
-        cell.wake(key),
-    );
+    let socket_wake = SocketWake::new(link.mailbox.clone(), socket_key);
+    let (theirs, mine) = if o.effective_conflate() {
+        Pipe::pair_conflate(socket_wake, cell.wake(key))
+    } else {
+        Pipe::pair(hwm(o.sndhwm), hwm(o.rcvhwm), socket_wake, cell.wake(key))
+    };
     let peer = Peer {
         pipe: theirs,
         key: socket_key,

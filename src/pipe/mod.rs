@@ -30,9 +30,23 @@
 //! # Reconnection (as libzmq)
 //! [`Pipe::hiccup`] throws away what the end has not read and hands the peer a fresh queue;
 //! the peer sees [`PipeEvent::Hiccuped`] (a SUB/XSUB then resends its subscriptions).
+//!
+//! # Conflation (as libzmq)
+//! A pair made by [`Pipe::pair_conflate`] (`ZMQ_CONFLATE`) carries each direction in a
+//! single-item queue ([`dbuffer`]) instead: a write replaces what the reader has not taken,
+//! there is no HWM and no progress reporting, and multipart messages are not kept whole.
+//! Termination works the same, but the delimiter replaces an unread message too.
+//!
+//! # HWM changes (as libzmq)
+//! The HWMs of a live pipe follow `ZMQ_SNDHWM`/`ZMQ_RCVHWM` set later on either socket:
+//! [`Pipe::apply_hwms`] changes this end, [`Pipe::send_hwms_to_peer`] the other one. For an
+//! inproc pipe each end also has a "boost", the other socket's HWMs when the pipe was made,
+//! which is added to the new values (libzmq's `set_hwms_boost`).
 
+pub mod dbuffer;
 pub mod ypipe;
 
+use dbuffer::{ConflateReader, ConflateWriter};
 use ypipe::{PipeReader, PipeWriter};
 
 /// What a pipe carries: one part of a message.
@@ -60,10 +74,94 @@ pub enum PipeCommand<T: PipeItem> {
     Term,
     /// The sender agrees to end the pipe and drops its outbound queue.
     TermAck,
+    /// New HWMs for the receiver, from socket options set after the pipe was made (libzmq's
+    /// `pipe_hwm` command); see [`Pipe::send_hwms_to_peer`].
+    Hwms(HwmUpdate),
+}
+
+/// The settings carried by [`PipeCommand::Hwms`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HwmUpdate {
+    /// The HWM option for the receiver's inbound direction (0: unlimited).
+    pub in_hwm: i32,
+    /// The HWM option for the receiver's outbound direction.
+    pub out_hwm: i32,
+    /// New boosts `(in, out)` for the receiver first (an inproc bind that completes a
+    /// connect made before it), or `None` to keep its own.
+    pub boost: Option<(i32, i32)>,
 }
 
 /// The writing half of a fresh queue, travelling inside [`PipeCommand::Hiccup`].
-pub struct NewQueue<T: PipeItem>(PipeWriter<Slot<T>>);
+pub struct NewQueue<T: PipeItem>(Writer<T>);
+
+/// The writing half of one direction's queue.
+enum Writer<T: PipeItem> {
+    Queue(PipeWriter<Slot<T>>),
+    Conflate(ConflateWriter<Slot<T>>),
+}
+
+/// The reading half of one direction's queue.
+enum Reader<T: PipeItem> {
+    Queue(PipeReader<Slot<T>>),
+    Conflate(ConflateReader<Slot<T>>),
+}
+
+/// A fresh queue of the given kind.
+fn queue<T: PipeItem>(conflate: bool) -> (Writer<T>, Reader<T>) {
+    if conflate {
+        let (w, r) = dbuffer::channel();
+        (Writer::Conflate(w), Reader::Conflate(r))
+    } else {
+        let (w, r) = ypipe::channel();
+        (Writer::Queue(w), Reader::Queue(r))
+    }
+}
+
+impl<T: PipeItem> Writer<T> {
+    fn write(&mut self, slot: Slot<T>, incomplete: bool) {
+        match self {
+            Writer::Queue(w) => w.write(slot, incomplete),
+            Writer::Conflate(w) => w.write(slot),
+        }
+    }
+
+    /// Drops the parts of an unfinished message (a conflating queue keeps nothing back).
+    fn rollback(&mut self) {
+        if let Writer::Queue(w) = self {
+            w.rollback();
+        }
+    }
+
+    /// `false`: the reader sleeps and must be woken.
+    fn flush(&mut self) -> bool {
+        match self {
+            Writer::Queue(w) => w.flush(),
+            Writer::Conflate(w) => w.flush(),
+        }
+    }
+}
+
+impl<T: PipeItem> Reader<T> {
+    fn read(&mut self) -> Option<Slot<T>> {
+        match self {
+            Reader::Queue(r) => r.read(),
+            Reader::Conflate(r) => r.read(),
+        }
+    }
+
+    /// `None` if empty, else whether the next item is the delimiter.
+    fn probe_delimiter(&mut self) -> Option<bool> {
+        let is_delimiter = |s: &Slot<T>| matches!(s, Slot::Delimiter);
+        match self {
+            Reader::Queue(r) => r.probe().map(is_delimiter),
+            Reader::Conflate(r) => r.probe(is_delimiter),
+        }
+    }
+
+    fn is_conflate(&self) -> bool {
+        matches!(self, Reader::Conflate(_))
+    }
+}
 
 /// What a processed command means for the end's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,9 +189,9 @@ pub trait Wake<T: PipeItem>: Send + Sync {
 
 /// One end of a pipe pair.
 pub struct Pipe<T: PipeItem> {
-    input: PipeReader<Slot<T>>,
+    input: Reader<T>,
     /// `None` once this end has acknowledged termination (the peer no longer reads it).
-    output: Option<PipeWriter<Slot<T>>>,
+    output: Option<Writer<T>>,
     /// Delivers commands to the other end.
     peer: Box<dyn Wake<T>>,
     /// The inbound queue may have messages (false after a read found it empty).
@@ -108,6 +206,11 @@ pub struct Pipe<T: PipeItem> {
     msgs_written: u64,
     /// The peer's last reported `msgs_read`.
     peers_msgs_read: u64,
+    /// The other socket's HWM options added to ours in [`apply_hwms`](Self::apply_hwms),
+    /// `(in, out)`; negative: none (libzmq's `_in_hwm_boost`/`_out_hwm_boost`).
+    boost: (i32, i32),
+    /// Single-item queues (`ZMQ_CONFLATE`): no HWM, whatever the options say.
+    conflate: bool,
     state: State,
     /// Deliver pending inbound messages before acknowledging termination.
     delay: bool,
@@ -124,21 +227,39 @@ impl<T: PipeItem> Pipe<T> {
         wake_a: Box<dyn Wake<T>>,
         wake_b: Box<dyn Wake<T>>,
     ) -> (Pipe<T>, Pipe<T>) {
-        let (ab_w, ab_r) = ypipe::channel();
-        let (ba_w, ba_r) = ypipe::channel();
+        Pipe::make_pair(hwm_ab, hwm_ba, false, wake_a, wake_b)
+    }
+
+    /// A connected pair of ends whose queues keep only the newest message each way, with no
+    /// HWM (`ZMQ_CONFLATE`; libzmq's `ypipe_conflate_t`). HWM changes do not apply to it.
+    pub fn pair_conflate(wake_a: Box<dyn Wake<T>>, wake_b: Box<dyn Wake<T>>) -> (Pipe<T>, Pipe<T>) {
+        Pipe::make_pair(0, 0, true, wake_a, wake_b)
+    }
+
+    fn make_pair(
+        hwm_ab: u64,
+        hwm_ba: u64,
+        conflate: bool,
+        wake_a: Box<dyn Wake<T>>,
+        wake_b: Box<dyn Wake<T>>,
+    ) -> (Pipe<T>, Pipe<T>) {
+        let (ab_w, ab_r) = queue(conflate);
+        let (ba_w, ba_r) = queue(conflate);
         let a = Pipe::new(ba_r, ab_w, wake_b, hwm_ba, hwm_ab);
         let b = Pipe::new(ab_r, ba_w, wake_a, hwm_ab, hwm_ba);
         (a, b)
     }
 
     fn new(
-        input: PipeReader<Slot<T>>,
-        output: PipeWriter<Slot<T>>,
+        input: Reader<T>,
+        output: Writer<T>,
         peer: Box<dyn Wake<T>>,
         in_hwm: u64,
         out_hwm: u64,
     ) -> Pipe<T> {
         Pipe {
+            conflate: input.is_conflate(),
+            boost: (-1, -1),
             input,
             output: Some(output),
             peer,
@@ -163,8 +284,42 @@ impl<T: PipeItem> Pipe<T> {
     /// Changes the high-water marks of this end: `in_hwm` of the inbound direction (sets the
     /// progress reporting interval) and `out_hwm` of the outbound one (0 = unlimited).
     pub fn set_hwms(&mut self, in_hwm: u64, out_hwm: u64) {
+        if self.conflate {
+            return;
+        }
         self.lwm = lwm(in_hwm);
         self.hwm = out_hwm;
+    }
+
+    /// Sets the boosts `(in, out)` that [`apply_hwms`](Self::apply_hwms) adds: on an inproc
+    /// pipe, the other socket's SNDHWM and RCVHWM (libzmq's `set_hwms_boost`).
+    pub fn set_hwms_boost(&mut self, in_boost: i32, out_boost: i32) {
+        self.boost = (in_boost, out_boost);
+    }
+
+    /// Sets this end's HWMs from socket options as libzmq's `pipe_t::set_hwms` does: each
+    /// value plus its boost, but unlimited when the value is 0 or the boost is exactly 0.
+    /// Does nothing on a conflating pipe.
+    pub fn apply_hwms(&mut self, in_hwm: i32, out_hwm: i32) {
+        let combine = |hwm: i32, boost: i32| {
+            if hwm <= 0 || boost == 0 {
+                0
+            } else {
+                hwm as u64 + boost.max(0) as u64
+            }
+        };
+        let (in_boost, out_boost) = self.boost;
+        self.set_hwms(combine(in_hwm, in_boost), combine(out_hwm, out_boost));
+    }
+
+    /// Asks the other end to [`apply_hwms`](Self::apply_hwms)`(in_hwm, out_hwm)`, after
+    /// taking `boost` as its boosts if given.
+    pub fn send_hwms_to_peer(&mut self, in_hwm: i32, out_hwm: i32, boost: Option<(i32, i32)>) {
+        self.peer.wake(PipeCommand::Hwms(HwmUpdate {
+            in_hwm,
+            out_hwm,
+            boost,
+        }));
     }
 
     /// Whether a message can be read now. Returns `false` when the inbound queue is empty
@@ -174,17 +329,17 @@ impl<T: PipeItem> Pipe<T> {
         if !self.in_active || !self.state.reads() {
             return false;
         }
-        match self.input.probe() {
+        match self.input.probe_delimiter() {
             None => {
                 self.in_active = false;
                 false
             }
-            Some(Slot::Delimiter) => {
+            Some(true) => {
                 self.input.read();
                 self.process_delimiter();
                 false
             }
-            Some(Slot::Part(_)) => true,
+            Some(false) => true,
         }
     }
 
@@ -281,7 +436,7 @@ impl<T: PipeItem> Pipe<T> {
         if self.state != State::Active {
             return;
         }
-        let (writer, reader) = ypipe::channel();
+        let (writer, reader) = queue(self.conflate);
         self.input = reader;
         self.in_active = true;
         self.peer.wake(PipeCommand::Hiccup(NewQueue(writer)));
@@ -352,6 +507,15 @@ impl<T: PipeItem> Pipe<T> {
                 None
             }
             PipeCommand::TermAck => self.process_term_ack(),
+            PipeCommand::Hwms(update) => {
+                if let Some((in_boost, out_boost)) = update.boost {
+                    self.set_hwms_boost(in_boost, out_boost);
+                }
+                self.apply_hwms(update.in_hwm, update.out_hwm);
+                // A raised HWM may unblock a writer stopped at the old one; libzmq leaves
+                // it stopped until the reader's next progress report.
+                None
+            }
         }
     }
 
@@ -446,6 +610,7 @@ impl<T: PipeItem> std::fmt::Debug for PipeCommand<T> {
             PipeCommand::Hiccup(_) => f.write_str("Hiccup"),
             PipeCommand::Term => f.write_str("Term"),
             PipeCommand::TermAck => f.write_str("TermAck"),
+            PipeCommand::Hwms(u) => f.debug_tuple("Hwms").field(u).finish(),
         }
     }
 }
@@ -799,6 +964,119 @@ mod tests {
         }
         assert_eq!(events_a, vec![PipeEvent::Terminated]);
         assert_eq!(events_b, vec![PipeEvent::Terminated]);
+    }
+
+    fn pair_conflate() -> (Pipe<Part>, Inbox, Pipe<Part>, Inbox) {
+        let (ta, ra) = mpsc::channel();
+        let (tb, rb) = mpsc::channel();
+        let (a, b) = Pipe::pair_conflate(Box::new(ChanWake(ta)), Box::new(ChanWake(tb)));
+        (a, ra, b, rb)
+    }
+
+    #[test]
+    fn conflate_keeps_the_newest_message_without_hwm() {
+        let (mut a, ra, mut b, rb) = pair_conflate();
+        assert!(!b.check_read());
+        for v in 0..20 {
+            send(&mut a, v);
+            a.flush();
+        }
+        // One wake-up for the sleeping reader, however many messages.
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert_eq!(b.read(), Some(Part(19, false)));
+        assert_eq!(b.read(), None);
+        // No progress reports, and HWM changes do not apply.
+        a.apply_hwms(1, 1);
+        a.send_hwms_to_peer(1, 1, None);
+        deliver(&mut b, &rb);
+        for v in 20..30 {
+            send(&mut a, v);
+        }
+        a.flush();
+        assert!(ra.try_recv().is_err());
+        deliver(&mut b, &rb);
+        assert_eq!(b.read(), Some(Part(29, false)));
+        // The other direction conflates too.
+        send(&mut b, 1);
+        send(&mut b, 2);
+        b.flush();
+        assert_eq!(a.read(), Some(Part(2, false)));
+    }
+
+    #[test]
+    fn conflate_multipart_keeps_only_the_last_part() {
+        let (mut a, _ra, mut b, _rb) = pair_conflate();
+        a.write(Part(1, true)).unwrap();
+        a.write(Part(2, true)).unwrap();
+        a.write(Part(3, false)).unwrap();
+        a.flush();
+        assert_eq!(b.read(), Some(Part(3, false)));
+        assert_eq!(b.read(), None);
+        assert_eq!(a.msgs_written(), 1);
+    }
+
+    #[test]
+    fn conflate_terminates_and_hiccups() {
+        // The delimiter replaces an unread message, as in libzmq.
+        let (mut a, ra, mut b, rb) = pair_conflate();
+        send(&mut a, 1);
+        a.terminate(true);
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        assert_eq!(b.read(), None);
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+        // A hiccup gives the writer a fresh conflating queue.
+        let (mut c, rc, mut d, rd) = pair_conflate();
+        send(&mut c, 1);
+        c.flush();
+        d.hiccup();
+        assert_eq!(deliver(&mut c, &rc), vec![PipeEvent::Hiccuped]);
+        assert_eq!(d.read(), None);
+        send(&mut c, 2);
+        send(&mut c, 3);
+        c.flush();
+        assert_eq!(deliver(&mut d, &rd), vec![PipeEvent::ReadActivated]);
+        assert_eq!(d.read(), Some(Part(3, false)));
+    }
+
+    #[test]
+    fn hwm_changes_follow_libzmq_boost_rules() {
+        let fill = |p: &mut Pipe<Part>| {
+            let mut n = 0;
+            while n < 1000 && p.check_write() {
+                send(p, n);
+                n += 1;
+            }
+            n
+        };
+        // Without boost the option is the HWM; 0 is unlimited.
+        let (mut a, _ra, _b, _rb) = pair(7, 7);
+        a.apply_hwms(1000, 3);
+        assert_eq!(fill(&mut a), 3);
+        let (mut a, _ra2, _b2, _rb2) = pair(7, 7);
+        a.apply_hwms(1000, 0);
+        assert_eq!(fill(&mut a), 1000);
+        // With a boost (an inproc pipe): option + boost; a boost of 0 means unlimited.
+        let (mut c, _rc, _d, _rd) = pair(7, 7);
+        c.set_hwms_boost(1000, 4);
+        c.apply_hwms(1000, 2);
+        assert_eq!(fill(&mut c), 6);
+        let (mut c, _rc, _d, _rd) = pair(7, 7);
+        c.set_hwms_boost(1000, 0);
+        c.apply_hwms(1000, 2);
+        assert_eq!(fill(&mut c), 1000);
+        // Sent to the peer: it applies the values (and new boosts) to its own end.
+        let (mut a, ra, mut b, rb) = pair(7, 7);
+        b.send_hwms_to_peer(1000, 5, Some((1000, 1)));
+        assert_eq!(deliver(&mut a, &ra), vec![]);
+        assert_eq!(fill(&mut a), 6);
+        // The reader's progress interval follows its inbound HWM: (2 + 0 boost) -> lwm 1.
+        b.set_hwms_boost(-1, -1);
+        b.apply_hwms(2, 1000);
+        a.flush();
+        deliver(&mut b, &rb);
+        b.read();
+        assert!(matches!(ra.try_recv(), Ok(PipeCommand::ActivateWrite(1))));
     }
 
     /// Two threads, HWM 100, messages of 1 to 3 parts flushed in tens. The writer terminates

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_SNDMORE};
+use crate::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_RCVHWM, ZMQ_SNDHWM, ZMQ_SNDMORE};
 use crate::ctx::{Context, SocketId, SocketStop};
 use crate::error::{Error, Result};
 use crate::io::mailbox::Mailbox;
@@ -125,6 +125,24 @@ impl SocketStop for Stopper {
 pub trait EndpointHandle: Send {
     /// Stops it; its pipes end through the usual termination.
     fn stop(self: Box<Self>);
+
+    /// Stops it like [`stop`](Self::stop), holding `guard` until what the endpoint reports
+    /// on stopping (a listener's `ZMQ_EVENT_CLOSED`) has gone to the monitor. By default
+    /// nothing is reported later, and `guard` is dropped at once.
+    fn stop_holding(self: Box<Self>, guard: Arc<dyn Send + Sync>) {
+        self.stop();
+        drop(guard);
+    }
+}
+
+/// Stops a closed socket's monitor when the last endpoint lets go of it: libzmq stops the
+/// monitor (`MONITOR_STOPPED`) only after the listeners have closed (`CLOSED`).
+struct StopMonitorWhenDropped(Monitor);
+
+impl Drop for StopMonitorWhenDropped {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 struct Endpoint {
@@ -299,12 +317,14 @@ impl Socket {
     pub fn close(self) {
         let mut core = self.core.into_inner();
         core.closing = true;
-        core.monitor.stop();
+        let monitor_guard: Arc<dyn Send + Sync> =
+            Arc::new(StopMonitorWhenDropped(core.monitor.clone()));
         for ep in core.endpoints.drain(..) {
             if let Some(h) = ep.handle {
-                h.stop();
+                h.stop_holding(monitor_guard.clone());
             }
         }
+        drop(monitor_guard);
         // Connects still waiting for their inproc bind have no other end to shake hands with.
         for key in transport::inproc::cancel_pending(&core.ctx, &core.mailbox) {
             if let Some(id) = core.pipes.find(key) {
@@ -460,15 +480,33 @@ impl Core {
     }
 
     fn set_option(&mut self, id: c_int, value: Option<&[u8]>) -> Result<()> {
+        // libzmq reads no commands in `zmq_setsockopt`, so an HWM change reaches only the
+        // pipes attached before the call, not one an inproc peer has just handed over.
+        let attached = self.pipes.ids();
         self.check_alive()?;
         let applied = self.options.set(id, value)?;
         self.linger.store(self.options.linger, Ordering::Relaxed);
+        if id == ZMQ_SNDHWM || id == ZMQ_RCVHWM {
+            self.update_pipe_hwms(&attached);
+        }
         let result = match applied {
             Applied::Stored => Ok(()),
             applied => self.routing.apply(&mut self.pipes, applied),
         };
         self.routing.configure(&self.options);
         result
+    }
+
+    /// Applies the HWM options to live pipes, both ends (libzmq's `update_pipe_options`).
+    /// Conflating pipes ignore it (see [`crate::pipe::Pipe::apply_hwms`]).
+    fn update_pipe_hwms(&mut self, ids: &[PipeId]) {
+        let (snd, rcv) = (self.options.sndhwm, self.options.rcvhwm);
+        for &id in ids {
+            if let Some(pipe) = self.pipes.pipe(id) {
+                pipe.apply_hwms(rcv, snd);
+                pipe.send_hwms_to_peer(snd, rcv, None);
+            }
+        }
     }
 
     fn get_option(&mut self, id: c_int, buf_len: usize) -> Result<Vec<u8>> {

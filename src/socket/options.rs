@@ -312,8 +312,8 @@ pub struct Options {
     pub socks_password: Vec<u8>,
     /// `ZMQ_BINDTODEVICE`: `SO_BINDTODEVICE` interface name; empty = none.
     pub bind_to_device: Vec<u8>,
-    /// `ZMQ_CONFLATE`: keep only the last message (effective on PUSH, PULL, PUB, SUB,
-    /// DEALER and the draft equivalents; accepted by every type).
+    /// `ZMQ_CONFLATE`: keep only the last message (accepted by every type, effective only
+    /// on those of [`Options::effective_conflate`]).
     pub conflate: bool,
     /// `ZMQ_HANDSHAKE_IVL`, ms (0 = no limit). Default 30000.
     pub handshake_ivl: c_int,
@@ -387,6 +387,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// Whether new pipes keep only the newest message: `ZMQ_CONFLATE` on a PUSH, PULL, PUB,
+    /// SUB or DEALER socket; other types ignore the option (libzmq's
+    /// `get_effective_conflate_option`).
+    pub fn effective_conflate(&self) -> bool {
+        self.conflate
+            && matches!(
+                self.socket_type,
+                SocketType::Push
+                    | SocketType::Pull
+                    | SocketType::Pub
+                    | SocketType::Sub
+                    | SocketType::Dealer
+            )
+    }
+
     /// The options of a new socket of type `socket_type` in a default context.
     pub fn new(socket_type: SocketType) -> Options {
         Options::with_context(socket_type, true, false)

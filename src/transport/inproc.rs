@@ -4,7 +4,11 @@
 //!
 //! As libzmq does, each direction's HWM is the sum of the sender's SNDHWM and the receiver's
 //! RCVHWM (0 on either side: unlimited). A pipe made before its bind uses the connecter's
-//! HWMs for the connecter's direction, as the binder's were not known yet.
+//! HWMs until the bind, which sets the sums on both ends. Each end keeps the other socket's
+//! HWMs as its boost, added when an HWM option changes later ([`Pipe::apply_hwms`]).
+//!
+//! With `ZMQ_CONFLATE` effective on the connecter, the pair keeps only the newest message
+//! each way and has no HWM; the binder's `ZMQ_CONFLATE` plays no part (as in libzmq).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -125,9 +129,15 @@ pub fn bind(ctx: &Context, name: &str, link: &SocketLink) -> Result<Vec<Peer>> {
             let _ = p.end.write(routing_id_msg(link));
             p.end.flush();
         }
-        let out = sum_hwm(link.options.sndhwm, p.connecter.options.rcvhwm);
-        let inb = sum_hwm(p.connecter.options.sndhwm, link.options.rcvhwm);
-        p.end.set_hwms(inb, out);
+        let (c, b) = (&p.connecter.options, &link.options);
+        if !c.effective_conflate() {
+            // Both ends get the summed HWMs and each other's boosts; the connecter's end is
+            // told through its owner's mailbox (libzmq sets it from the binder's thread).
+            p.end.set_hwms_boost(c.sndhwm, c.rcvhwm);
+            p.end.apply_hwms(b.rcvhwm, b.sndhwm);
+            p.end
+                .send_hwms_to_peer(c.rcvhwm, c.sndhwm, Some((b.sndhwm, b.rcvhwm)));
+        }
         deliver(&p.wake, &link.mailbox, p.key);
         peers.push(Peer {
             pipe: p.end,
@@ -182,12 +192,20 @@ pub fn connect(ctx: &Context, name: &str, endpoint: &str, link: &SocketLink) -> 
     let mine = match reg.bound.get(name).map(|b| b.link.clone()) {
         Some(binder) => {
             let bo = &binder.options;
-            let (mut mine, mut theirs) = Pipe::pair(
-                sum_hwm(o.sndhwm, bo.rcvhwm),
-                sum_hwm(bo.sndhwm, o.rcvhwm),
-                my_wake,
-                SocketWake::new(binder.mailbox.clone(), their_key),
-            );
+            let their_wake = SocketWake::new(binder.mailbox.clone(), their_key);
+            let (mut mine, mut theirs) = if o.effective_conflate() {
+                Pipe::pair_conflate(my_wake, their_wake)
+            } else {
+                let (mut mine, mut theirs) = Pipe::pair(
+                    sum_hwm(o.sndhwm, bo.rcvhwm),
+                    sum_hwm(bo.sndhwm, o.rcvhwm),
+                    my_wake,
+                    their_wake,
+                );
+                mine.set_hwms_boost(bo.sndhwm, bo.rcvhwm);
+                theirs.set_hwms_boost(o.sndhwm, o.rcvhwm);
+                (mine, theirs)
+            };
             drop(reg);
             if wants_routing_id(bo.socket_type) {
                 let _ = mine.write(routing_id_msg(link));
@@ -210,12 +228,17 @@ pub fn connect(ctx: &Context, name: &str, endpoint: &str, link: &SocketLink) -> 
             // The binder's end waits in the registry; its commands are held for whichever
             // socket binds (see `bind`).
             let held = Arc::new(Mutex::new(Parked::Waiting(Vec::new())));
-            let (mut mine, theirs) = Pipe::pair(
-                o.sndhwm.max(0) as u64,
-                o.rcvhwm.max(0) as u64,
-                my_wake,
-                Box::new(ParkedWake(held.clone())),
-            );
+            let parked_wake = Box::new(ParkedWake(held.clone()));
+            let (mut mine, theirs) = if o.effective_conflate() {
+                Pipe::pair_conflate(my_wake, parked_wake)
+            } else {
+                Pipe::pair(
+                    o.sndhwm.max(0) as u64,
+                    o.rcvhwm.max(0) as u64,
+                    my_wake,
+                    parked_wake,
+                )
+            };
             // Written in case the binder wants it; `bind` drops it otherwise.
             let _ = mine.write(routing_id_msg(link));
             mine.flush();
