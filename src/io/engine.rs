@@ -141,7 +141,8 @@ impl Engine {
         ));
         match result {
             Ok(0) => {
-                self.conn.handle_disconnect(Error::Os(libc::ECONNRESET));
+                // libzmq reports the end of the stream as EPIPE (its `read` sets it).
+                self.conn.handle_disconnect(Error::Os(libc::EPIPE));
                 ReadOutcome::Closed
             }
             Ok(n) => {

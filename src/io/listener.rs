@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 
 use crate::consts::{ZMQ_EVENT_ACCEPTED, ZMQ_EVENT_CLOSED, ZMQ_EVENT_LISTENING};
 use crate::error::{Error, Result};
-use crate::io::connecter::{check_mechanism, net_options, pick_io_thread};
+use crate::io::connecter::{net_options, pick_io_thread};
 use crate::io::engine::Stream;
 use crate::io::reactor::{Command, Handler, Reactor};
 use crate::io::session::{IoMailbox, Session};
@@ -193,7 +193,6 @@ pub fn bind(
 ) -> Result<(String, Box<dyn EndpointHandle>)> {
     let o = &link.options;
     let net = net_options(o);
-    check_mechanism(o)?;
     let mailbox = pick_io_thread(&link.ctx)?;
     let (socket, name, files) = match protocol {
         Protocol::Tcp => {
