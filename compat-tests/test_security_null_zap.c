@@ -38,7 +38,7 @@ static void test_denied (void)
     null_pair_t p;
     null_pair_open (&p, ctx, "dom");
 
-    TEST_ASSERT_EQ (5, zmq_send (p.client, "hello", 5, ZMQ_DONTWAIT));
+    send_if_connecting (p.client);
     TEST_ASSERT_EQ (400, monitor_expect (p.server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH));
     TEST_ASSERT_EQ (400, monitor_expect (p.client_mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH));
     expect_no_message (p.server, 300);

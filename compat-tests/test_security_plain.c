@@ -1,12 +1,17 @@
 /* PLAIN over tcp with a ZAP handler (REP at inproc://zeromq.zap.01): status 200 lets the
  * message through with the handler's User-Id and properties; 300, 400 and 500 stop it
  * with HANDSHAKE_FAILED_AUTH (400 and 500 reach the client as ERROR too); without a handler
- * the server fails with HANDSHAKE_FAILED_NO_DETAIL/EFAULT; a NULL server refuses a PLAIN
- * client with MECHANISM_MISMATCH. */
+ * the server fails with HANDSHAKE_FAILED_NO_DETAIL/EFAULT; over ipc the peer address is
+ * "localhost:uid:gid:pid"; a NULL server refuses a PLAIN client with MECHANISM_MISMATCH. */
 #include "testutil_security.h"
 
-/* A PLAIN server PULL and a client PUSH (user admin, password "password") on a fresh
- * tcp port, with monitors. */
+/* ZMQ_METADATA has a draft number but works in every libzmq 4.3 build. */
+#ifndef ZMQ_METADATA
+#define ZMQ_METADATA 95
+#endif
+
+/* A PLAIN server and a client (user admin, password "password", properties X-Color=blue
+ * and X-Shape=round) on a fresh tcp port, with monitors. */
 typedef struct
 {
     void *ctx, *server, *client, *server_mon, *client_mon;
@@ -22,6 +27,9 @@ static void plain_pair_open (plain_pair_t *p, void *ctx, int server_type, int cl
     test_set_str (p->server, ZMQ_ZAP_DOMAIN, "global");
     test_set_str (p->client, ZMQ_PLAIN_USERNAME, "admin");
     test_set_str (p->client, ZMQ_PLAIN_PASSWORD, "password");
+    /* The client's own properties; the ZAP handler's X-Color wins over this one. */
+    test_set_str (p->client, ZMQ_METADATA, "X-Color:blue");
+    test_set_str (p->client, ZMQ_METADATA, "X-Shape:round");
     p->server_mon = monitor_open (ctx, p->server, "inproc://mon-server");
     p->client_mon = monitor_open (ctx, p->client, "inproc://mon-client");
     bind_tcp (p->server, p->ep);
@@ -50,6 +58,7 @@ static void test_accepted (void)
     TEST_ASSERT_EQ (5, zmq_msg_recv (&m, p.server, 0));
     TEST_ASSERT_STR ("alice", zmq_msg_gets (&m, "User-Id"));
     TEST_ASSERT_STR ("red", zmq_msg_gets (&m, "X-Color"));
+    TEST_ASSERT_STR ("round", zmq_msg_gets (&m, "X-Shape"));
     TEST_ASSERT_STR ("PUSH", zmq_msg_gets (&m, "Socket-Type"));
     TEST_ASSERT_STR ("127.0.0.1", zmq_msg_gets (&m, "Peer-Address"));
     zmq_msg_close (&m);
@@ -112,7 +121,7 @@ static void test_refused (const char *status, uint32_t code)
     plain_pair_t p;
     plain_pair_open (&p, ctx, ZMQ_PULL, ZMQ_PUSH);
 
-    TEST_ASSERT_EQ (5, zmq_send (p.client, "hello", 5, ZMQ_DONTWAIT));
+    send_if_connecting (p.client);
     TEST_ASSERT_EQ (code, monitor_expect (p.server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH));
     if (code != 300)
         TEST_ASSERT_EQ (code,
@@ -132,12 +141,38 @@ static void test_no_handler (void)
     plain_pair_t p;
     plain_pair_open (&p, ctx, ZMQ_PULL, ZMQ_PUSH);
 
-    TEST_ASSERT_EQ (5, zmq_send (p.client, "hello", 5, ZMQ_DONTWAIT));
+    send_if_connecting (p.client);
     TEST_ASSERT_EQ (EFAULT,
                     monitor_expect (p.server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL));
     expect_no_message (p.server, 300);
 
     plain_pair_close (&p);
+    TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
+}
+
+/* Over ipc the peer address (in ZAP and as Peer-Address) is libzmq's
+ * "localhost:<uid>:<gid>:<pid>" of the peer process. */
+static void test_ipc_address (void)
+{
+    void *ctx = zmq_ctx_new ();
+    zap_handler_t zap = {.ctx = ctx, .status = "200", .user_id = "erin"};
+    zap_handler_start (&zap);
+    void *server = test_socket (ctx, ZMQ_PULL), *client = test_socket (ctx, ZMQ_PUSH);
+    test_set_int (server, ZMQ_PLAIN_SERVER, 1);
+    test_set_str (client, ZMQ_PLAIN_USERNAME, "admin");
+    test_set_str (client, ZMQ_PLAIN_PASSWORD, "password");
+    char ep[64], expected[64];
+    snprintf (ep, sizeof ep, "ipc:///tmp/test_security_plain-%d.sock", (int) getpid ());
+    snprintf (expected, sizeof expected, "localhost:%d:%d:%d", (int) getuid (),
+              (int) getgid (), (int) getpid ());
+    TEST_ASSERT_SUCCESS (zmq_bind (server, ep));
+    TEST_ASSERT_SUCCESS (zmq_connect (client, ep));
+    test_send_str (client, "hello", 0);
+    recv_with_property (server, "hello", "Peer-Address", expected);
+    zap_expect_frame (&zap, 3, expected);
+    TEST_ASSERT_SUCCESS (zmq_close (client));
+    TEST_ASSERT_SUCCESS (zmq_close (server));
+    zap_handler_stop (&zap);
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
 }
 
@@ -153,7 +188,6 @@ static void test_mechanism_mismatch (void)
     char ep[64];
     bind_tcp (server, ep);
     TEST_ASSERT_SUCCESS (zmq_connect (client, ep));
-    TEST_ASSERT_EQ (5, zmq_send (client, "hello", 5, ZMQ_DONTWAIT));
     TEST_ASSERT_EQ (ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
                     monitor_expect (server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL));
     TEST_ASSERT_EQ (ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
@@ -174,6 +208,7 @@ int main (void)
     test_refused ("500", 500);
     test_refused ("300", 300);
     test_no_handler ();
+    test_ipc_address ();
     test_mechanism_mismatch ();
     return 0;
 }
