@@ -1,7 +1,8 @@
 /* NULL with ZMQ_ZAP_DOMAIN: the server asks the ZAP handler (mechanism "NULL", no
  * credentials). A denying handler stops the connection with HANDSHAKE_FAILED_AUTH on both
  * sides; an allowing one lets messages through with its User-Id; without a domain the
- * handler is not asked; with a domain but no handler the connection is accepted. */
+ * handler is not asked; with a domain but no handler the connection is accepted, unless
+ * ZMQ_ZAP_ENFORCE_DOMAIN is set; a ROUTER handler works too. */
 #include "testutil_security.h"
 
 typedef struct
@@ -107,11 +108,71 @@ static void test_no_handler (void)
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
 }
 
+/* ZMQ_ZAP_ENFORCE_DOMAIN with a domain but no handler: the server fails with EFAULT. */
+static void test_enforced_without_handler (void)
+{
+    void *ctx = zmq_ctx_new ();
+    null_pair_t p;
+    p.server = test_socket (ctx, ZMQ_PULL);
+    p.client = test_socket (ctx, ZMQ_PUSH);
+    test_set_str (p.server, ZMQ_ZAP_DOMAIN, "dom");
+    test_set_int (p.server, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, a draft number in every build */, 1);
+    p.server_mon = monitor_open (ctx, p.server, "inproc://mon-server");
+    p.client_mon = monitor_open (ctx, p.client, "inproc://mon-client");
+    char ep[64];
+    bind_tcp (p.server, ep);
+    TEST_ASSERT_SUCCESS (zmq_connect (p.client, ep));
+    send_if_connecting (p.client);
+    TEST_ASSERT_EQ (EFAULT,
+                    monitor_expect (p.server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL));
+    expect_no_message (p.server, 200);
+    null_pair_close (&p);
+    TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
+}
+
+/* A ROUTER handler sees the pipe's routing id, then the empty delimiter, then the
+ * request; its reply goes back through the same envelope. */
+static void test_router_handler (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *handler = test_socket (ctx, ZMQ_ROUTER);
+    TEST_ASSERT_SUCCESS (zmq_bind (handler, "inproc://zeromq.zap.01"));
+    null_pair_t p;
+    null_pair_open (&p, ctx, "dom");
+    test_send_str (p.client, "hello", 0);
+
+    zmq_msg_t id;
+    zmq_msg_init (&id);
+    TEST_ASSERT_EQ (5, zmq_msg_recv (&id, handler, 0));
+    TEST_ASSERT (zmq_msg_more (&id));
+    test_recv_str (handler, "", 1);
+    test_recv_str (handler, "1.0", 1);
+    test_recv_str (handler, "1", 1);
+    test_recv_str (handler, "dom", 1);
+    test_recv_str (handler, "127.0.0.1", 1);
+    test_recv_str (handler, "", 1);
+    test_recv_str (handler, "NULL", 0);
+    TEST_ASSERT_SUCCESS (zmq_msg_send (&id, handler, ZMQ_SNDMORE));
+    const char *reply[] = {"", "1.0", "1", "200", "OK", "frank", ""};
+    for (int i = 0; i < 7; i++)
+        test_send_str (handler, reply[i], i < 6 ? ZMQ_SNDMORE : 0);
+    recv_with_property (p.server, "hello", "User-Id", "frank");
+
+    /* The handler goes first; the connection stays up. */
+    TEST_ASSERT_SUCCESS (zmq_close (handler));
+    test_send_str (p.client, "again", 0);
+    recv_with_property (p.server, "again", "User-Id", "frank");
+    null_pair_close (&p);
+    TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
+}
+
 int main (void)
 {
     test_denied ();
     test_allowed ();
     test_no_domain ();
     test_no_handler ();
+    test_enforced_without_handler ();
+    test_router_handler ();
     return 0;
 }
