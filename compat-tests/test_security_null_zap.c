@@ -166,6 +166,34 @@ static void test_router_handler (void)
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
 }
 
+/* A malformed reply (here an invalid status code) is a protocol error:
+ * HANDSHAKE_FAILED_PROTOCOL with ZMQ_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE. */
+static void test_malformed_reply (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *handler = test_socket (ctx, ZMQ_REP);
+    TEST_ASSERT_SUCCESS (zmq_bind (handler, "inproc://zeromq.zap.01"));
+    null_pair_t p;
+    null_pair_open (&p, ctx, "dom");
+    send_if_connecting (p.client);
+    char buf[64];
+    int more = 1;
+    while (more) {
+        TEST_ASSERT_SUCCESS (zmq_recv (handler, buf, sizeof buf, 0));
+        size_t len = sizeof more;
+        TEST_ASSERT_SUCCESS (zmq_getsockopt (handler, ZMQ_RCVMORE, &more, &len));
+    }
+    const char *reply[] = {"1.0", "1", "201", "OK", "", ""};
+    for (int i = 0; i < 6; i++)
+        test_send_str (handler, reply[i], i < 5 ? ZMQ_SNDMORE : 0);
+    TEST_ASSERT_EQ (ZMQ_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE,
+                    monitor_expect (p.server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL));
+    expect_no_message (p.server, 200);
+    TEST_ASSERT_SUCCESS (zmq_close (handler));
+    null_pair_close (&p);
+    TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
+}
+
 int main (void)
 {
     test_denied ();
@@ -174,5 +202,6 @@ int main (void)
     test_no_handler ();
     test_enforced_without_handler ();
     test_router_handler ();
+    test_malformed_reply ();
     return 0;
 }
