@@ -14,7 +14,7 @@ const CAPABILITIES: &[(&str, bool)] = &[
     ("pgm", false),
     ("tipc", false),
     ("norm", false),
-    ("curve", false),
+    ("curve", true),
     ("gssapi", false),
     ("vmci", false),
     ("draft", false),
@@ -86,8 +86,9 @@ mod tests {
     #[test]
     fn only_what_works_is_claimed() {
         assert!(has(b"ipc"));
+        assert!(has(b"curve"));
         for name in [
-            "pgm", "tipc", "norm", "curve", "gssapi", "vmci", "draft", "WS", "WSS",
+            "pgm", "tipc", "norm", "gssapi", "vmci", "draft", "WS", "WSS", "plain",
         ] {
             assert!(!has(name.as_bytes()), "{name}");
         }

@@ -348,20 +348,6 @@ fn ipc_peer_filters() {
     term(ctx);
 }
 
-/// PLAIN and CURVE are not spoken yet: such endpoints are refused rather than silently
-/// insecure.
-#[test]
-fn security_mechanisms_refused() {
-    let ctx = Context::new();
-    let s = pair(&ctx);
-    set_int(&s, ZMQ_PLAIN_SERVER, 1);
-    assert_eq!(s.bind("tcp://127.0.0.1:*"), Err(Error::NotSup));
-    assert_eq!(s.connect("tcp://127.0.0.1:5555"), Err(Error::NotSup));
-    s.bind("inproc://still-fine").unwrap();
-    s.close();
-    term(ctx);
-}
-
 #[test]
 fn no_io_threads() {
     let ctx = Context::new();

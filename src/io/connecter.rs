@@ -19,7 +19,7 @@ use crate::io::engine::Stream;
 use crate::io::reactor::Command;
 use crate::io::session::{self, IoMailbox, Session, WakeCell};
 use crate::socket::base::{EndpointHandle, SocketLink};
-use crate::socket::options::{Mechanism, Options};
+use crate::socket::options::Options;
 use crate::socket::pipes::Peer;
 use crate::transport::ipc_address::{self, IpcAddr};
 use crate::transport::net::{self, NetOptions};
@@ -39,17 +39,6 @@ pub fn net_options(o: &Options) -> NetOptions {
         keepalive_intvl: o.tcp_keepalive_intvl,
         maxrt: o.tcp_maxrt,
         backlog: o.backlog,
-    }
-}
-
-/// Refuses endpoints whose socket asks for PLAIN or CURVE: the ZMTP core speaks only NULL
-/// so far, and silently connecting without the requested security would be worse than
-/// failing (`ENOTSUP`).
-pub fn check_mechanism(o: &Options) -> Result<()> {
-    if o.mechanism == Mechanism::Null {
-        Ok(())
-    } else {
-        Err(Error::NotSup)
     }
 }
 
@@ -180,7 +169,6 @@ pub fn connect(
         Protocol::Ipc => Target::Ipc(ipc_address::parse(address)?),
         _ => return Err(Error::ProtoNoSupport),
     };
-    check_mechanism(&link.options)?;
     let mailbox = pick_io_thread(&link.ctx)?;
     let (peer, pipe) = if link.options.immediate {
         (None, None)

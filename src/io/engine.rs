@@ -57,15 +57,18 @@ impl Stream {
         };
     }
 
-    /// The peer's numeric address for `Peer-Address` and ZAP (empty for IPC, as libzmq
-    /// reports no address for Unix sockets it cannot name).
+    /// The peer's address for `Peer-Address` and ZAP: the numeric IP for TCP; for IPC,
+    /// libzmq's `localhost:<uid>:<gid>:<pid>` of the peer process (its numeric host name
+    /// of a Unix socket plus the SO_PEERCRED credentials), or empty without credentials.
     pub fn peer_address(&self) -> String {
         match self {
             Stream::Tcp(s) => s
                 .peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default(),
-            Stream::Ipc(_) => String::new(),
+            Stream::Ipc(s) => crate::io::listener::peer_cred(s.as_raw_fd())
+                .map(|c| format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid))
+                .unwrap_or_default(),
         }
     }
 }
@@ -304,7 +307,7 @@ impl Engine {
         ));
         match result {
             Ok(0) => {
-                // libzmq reports the end of the stream as EPIPE.
+                // libzmq reports the end of the stream as EPIPE (its `read` sets it).
                 self.conn.handle_disconnect(Error::Os(libc::EPIPE));
                 ReadOutcome::Closed
             }

@@ -27,7 +27,7 @@ use crate::consts::{
     ZMQ_EVENT_CLOSED, ZMQ_EVENT_LISTENING,
 };
 use crate::error::{Error, Result};
-use crate::io::connecter::{check_mechanism, net_options, pick_io_thread};
+use crate::io::connecter::{net_options, pick_io_thread};
 use crate::io::engine::Stream;
 use crate::io::reactor::{Command, Handler, Reactor};
 use crate::io::session::{IoMailbox, Session};
@@ -130,7 +130,7 @@ impl Listener {
 }
 
 /// The credentials of a Unix socket's peer process.
-fn peer_cred(fd: std::os::fd::RawFd) -> Option<libc::ucred> {
+pub(crate) fn peer_cred(fd: std::os::fd::RawFd) -> Option<libc::ucred> {
     let mut cred = libc::ucred {
         pid: 0,
         uid: 0,
@@ -257,7 +257,6 @@ pub fn bind(
 ) -> Result<(String, Box<dyn EndpointHandle>)> {
     let o = &link.options;
     let net = net_options(o);
-    check_mechanism(o)?;
     let mailbox = pick_io_thread(&link.ctx)?;
     let (socket, name, files) = listen(protocol, address, &net, o.ipv6).inspect_err(|&e| {
         link.monitor

@@ -10,6 +10,7 @@
 //! - [`listener`], [`connecter`]: `zmq_bind`/`zmq_connect` over tcp and ipc.
 //! - [`session`]: one stream connection's pipe to the socket, driving an [`engine`]
 //!   (the ZMTP connection over the stream), or a [`raw`] connection for STREAM.
+//! - [`zap`]: a session's pipe to the ZAP handler at `inproc://zeromq.zap.01`.
 
 pub mod connecter;
 pub mod engine;
@@ -20,3 +21,4 @@ pub mod reactor;
 pub mod session;
 pub mod signaler;
 pub mod sys;
+pub mod zap;

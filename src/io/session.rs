@@ -28,6 +28,7 @@ use crate::io::connecter::Dialer;
 use crate::io::engine::{Engine, ReadOutcome, Stream};
 use crate::io::mailbox::Mailbox;
 use crate::io::reactor::{Command, Handler, Reactor, WakerNotify};
+use crate::io::zap::{ZapInput, ZapPipe};
 use crate::msg::{self, Msg};
 use crate::pipe::{Pipe, PipeCommand, PipeEvent, Wake};
 use crate::socket::base::{SocketCommand, SocketLink, SocketWake};
@@ -35,7 +36,10 @@ use crate::socket::kind::SocketType;
 use crate::socket::options::Options;
 use crate::socket::pipes::{Peer, PipeKey};
 use crate::transport::inproc::wants_routing_id;
-use crate::zmtp::{CloseReason, Config, Event, Frame, HandshakeFailure, PeerInfo, ZmtpVersion};
+use crate::zmtp::{
+    CloseReason, Config, Event, Frame, HandshakeFailure, MechanismConfig, PeerInfo, ZapRequest,
+    ZmtpVersion,
+};
 
 /// An I/O thread's command mailbox.
 pub type IoMailbox = Arc<Mailbox<Command, WakerNotify>>;
@@ -170,6 +174,7 @@ fn config(o: &Options, peer_address: &str) -> Config {
     c.heartbeat_ivl = millis(o.heartbeat_ivl);
     c.heartbeat_ttl = o.heartbeat_ttl_ds;
     c.heartbeat_timeout = (o.heartbeat_timeout >= 0).then(|| millis(o.heartbeat_timeout));
+    c.mechanism = MechanismConfig::from_options(o);
     c.zap_domain = Bytes::from(o.zap_domain.clone());
     c.zap_enforce_domain = o.zap_enforce_domain;
     c.peer_address = Bytes::from(peer_address.as_bytes().to_vec());
@@ -223,6 +228,8 @@ pub struct Session {
     dying: Vec<(u64, Pipe<Msg>)>,
     /// `finish` was asked for while pipes were still dying.
     finish_pending: bool,
+    /// The pipe to the ZAP handler while a request is out.
+    zap: Option<ZapPipe>,
     engine: Option<Engine>,
     /// A connection that is being dialled (connecting sessions).
     dialing: Option<Stream>,
@@ -280,6 +287,7 @@ impl Session {
             pipe: None,
             dying: Vec::new(),
             finish_pending: false,
+            zap: None,
             engine: None,
             dialing: None,
             dialer: None,
@@ -541,8 +549,7 @@ impl Session {
                 Event::Cancel(topic) => self.push(subscription_msg(0, &topic)),
                 // Groups are for RADIO/DISH, which no socket type here speaks yet.
                 Event::Join(_) | Event::Leave(_) => {}
-                // No ZAP handler is reachable from here: libzmq's "no handler" path.
-                Event::ZapRequest(_) => engine.conn.handle_zap_unavailable(Instant::now()),
+                Event::ZapRequest(req) => self.zap_request(r, &req),
                 Event::HandshakeFailed(f) => {
                     let (event, value) = match f {
                         HandshakeFailure::Protocol(code) => {
@@ -566,6 +573,46 @@ impl Session {
         }
         if let Some(p) = self.pipe.as_mut() {
             p.flush();
+        }
+    }
+
+    /// Sends a ZAP request to the context's handler; without one, tells the connection.
+    fn zap_request(&mut self, r: &mut Reactor, req: &ZapRequest) {
+        self.close_zap();
+        self.zap = ZapPipe::open(&self.link, r.mailbox(), self.token, req);
+        if self.zap.is_none() {
+            if let Some(e) = self.engine.as_mut() {
+                e.conn.handle_zap_unavailable(Instant::now());
+            }
+        }
+    }
+
+    /// A command on the ZAP pipe: a complete reply goes to the connection, and the pipe
+    /// ends once it has answered (or the handler went away).
+    fn zap_command(&mut self, r: &mut Reactor, cmd: PipeCommand<Msg>) {
+        let Some(zap) = self.zap.as_mut() else {
+            return;
+        };
+        match zap.process_command(cmd) {
+            ZapInput::Nothing => return,
+            ZapInput::Reply(frames) => {
+                if let Some(e) = self.engine.as_mut() {
+                    e.conn.handle_zap_reply(&frames, Instant::now());
+                }
+            }
+            // No reply will come; the handshake timer ends the connection.
+            ZapInput::Gone => {}
+        }
+        self.close_zap();
+        if self.engine.is_some() {
+            self.drive(r);
+        }
+    }
+
+    /// Ends the ZAP pipe, if any; its termination completes among the dying pipes.
+    fn close_zap(&mut self) {
+        if let Some(dying) = self.zap.take().and_then(ZapPipe::close) {
+            self.dying.push(dying);
         }
     }
 
@@ -689,7 +736,11 @@ impl Session {
     }
 
     fn engine_closed(&mut self, r: &mut Reactor, reason: CloseReason) {
+        self.close_zap();
         if let Some(mut engine) = self.engine.take() {
+            // An ERROR command queued by the failing handshake still goes out if the
+            // stream takes it now.
+            engine.flush();
             engine.stream.deregister(r.registry());
             self.event(ZMQ_EVENT_DISCONNECTED, self.fd as u64);
         }
@@ -782,6 +833,7 @@ impl Session {
 
     /// Removes the session (once no pipe is still terminating); `stop` closes the streams.
     fn finish(&mut self, r: &mut Reactor) {
+        self.close_zap();
         if !self.dying.is_empty() {
             self.finish_pending = true;
             return;
@@ -869,6 +921,10 @@ impl Handler for Session {
     }
 
     fn pipe_command(&mut self, r: &mut Reactor, key: u64, cmd: PipeCommand<Msg>) {
+        if self.zap.as_ref().is_some_and(|z| z.key() == key) {
+            self.zap_command(r, cmd);
+            return;
+        }
         if key != self.key {
             if let Some(i) = self.dying.iter().position(|(k, _)| *k == key) {
                 let pipe = &mut self.dying[i].1;

@@ -169,6 +169,11 @@ pub fn cancel_pending(ctx: &Context, mailbox: &Arc<SocketMailbox>) -> Vec<PipeKe
     keys
 }
 
+/// The socket bound at `name`, if any (a session looks up its ZAP handler this way).
+pub fn bound(ctx: &Context, name: &str) -> Option<SocketLink> {
+    ctx.inproc().lock().bound.get(name).map(|b| b.link.clone())
+}
+
 /// Removes the binding of `name` if `mailbox`'s socket holds it.
 pub fn unbind(ctx: &Context, name: &str, mailbox: &Arc<SocketMailbox>) {
     let mut reg = ctx.inproc().lock();

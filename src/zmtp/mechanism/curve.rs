@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use crypto_box::aead::rand_core::RngCore;
-use crypto_box::aead::{Aead, OsRng};
+use crypto_box::aead::{Aead, AeadInPlace, OsRng, Tag};
 use crypto_box::{Nonce, PublicKey, SalsaBox, SecretKey};
 
 use super::{
@@ -67,8 +67,10 @@ const COOKIE_LEN: usize = 16 + TAG_LEN + 64;
 const INITIATE_MIN_LEN: usize = 9 + COOKIE_LEN + 8 + TAG_LEN + 128;
 /// Smallest READY: name, short nonce, empty box.
 const READY_MIN_LEN: usize = 6 + 8 + TAG_LEN;
+/// A MESSAGE body up to its ciphertext: name, short nonce, tag.
+const MESSAGE_HEADER_LEN: usize = MESSAGE.len() + 8 + TAG_LEN;
 /// Smallest MESSAGE: name, short nonce, box of the flags byte.
-const MESSAGE_MIN_LEN: usize = MESSAGE.len() + 8 + TAG_LEN + 1;
+const MESSAGE_MIN_LEN: usize = MESSAGE_HEADER_LEN + 1;
 
 /// MESSAGE flag bits inside the box.
 const FLAG_MORE: u8 = 0x01;
@@ -167,10 +169,10 @@ impl Codec {
     }
 
     /// Boxes a frame as one MESSAGE. The frame's MORE and COMMAND bits travel inside the
-    /// box; the outer frame is a plain message frame, as libzmq sends it.
+    /// box; the outer frame is a plain message frame, as libzmq sends it. The body is
+    /// built once and encrypted in place.
     fn encode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
         let counter = self.next_nonce()?;
-        let mut plaintext = Vec::with_capacity(1 + frame.data.len());
         let mut flags = 0;
         if frame.more {
             flags |= FLAG_MORE;
@@ -178,22 +180,28 @@ impl Codec {
         if frame.command {
             flags |= FLAG_COMMAND;
         }
-        plaintext.push(flags);
-        plaintext.extend_from_slice(&frame.data);
-        let boxed = seal(
-            self.shared()?,
-            &short_nonce(self.tx_prefix, counter),
-            &plaintext,
-        )?;
-        let mut body = BytesMut::with_capacity(MESSAGE.len() + 8 + boxed.len());
+        let mut body = BytesMut::with_capacity(MESSAGE_HEADER_LEN + 1 + frame.data.len());
         body.put_slice(MESSAGE);
         body.put_u64(counter);
-        body.put_slice(&boxed);
+        body.put_bytes(0, TAG_LEN);
+        body.put_u8(flags);
+        body.put_slice(&frame.data);
+        // Encryption fails only for inputs far beyond any frame size.
+        let tag = self
+            .shared()?
+            .encrypt_in_place_detached(
+                &short_nonce(self.tx_prefix, counter),
+                b"",
+                &mut body[MESSAGE_HEADER_LEN..],
+            )
+            .map_err(|_| ProtocolError::new(consts::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))?;
+        body[MESSAGE_HEADER_LEN - TAG_LEN..MESSAGE_HEADER_LEN].copy_from_slice(&tag);
         Ok(Frame::new(body.freeze()))
     }
 
-    /// Opens a MESSAGE. Like libzmq the outer flags are kept and the inner ones added, so
-    /// a MESSAGE sent in a command frame comes out as a command.
+    /// Opens a MESSAGE (in place when the frame owns its buffer). Like libzmq the outer
+    /// flags are kept and the inner ones added, so a MESSAGE sent in a command frame comes
+    /// out as a command.
     fn decode(
         &mut self,
         frame: Frame,
@@ -222,14 +230,23 @@ impl Codec {
             ));
         }
         self.rx_nonce = counter;
-        let plaintext = self
-            .shared()
-            .ok()
-            .and_then(|c| open(c, &short_nonce(self.rx_prefix, counter), &body[16..]))
-            .ok_or_else(|| protocol_failure(events, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))?;
-        let flags = plaintext[0];
-        let mut data = Bytes::from(plaintext);
-        let _ = data.split_to(1);
+        let Ok(cipher) = self.shared() else {
+            return Err(protocol_failure(
+                events,
+                ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
+            ));
+        };
+        let mut buf = frame
+            .data
+            .try_into_mut()
+            .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+        let (head, boxed) = buf.split_at_mut(MESSAGE_HEADER_LEN);
+        let tag = Tag::<SalsaBox>::clone_from_slice(&head[MESSAGE_HEADER_LEN - TAG_LEN..]);
+        cipher
+            .decrypt_in_place_detached(&short_nonce(self.rx_prefix, counter), b"", boxed, &tag)
+            .map_err(|_| protocol_failure(events, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))?;
+        let flags = buf[MESSAGE_HEADER_LEN];
+        let data = buf.freeze().slice(MESSAGE_HEADER_LEN + 1..);
         Ok(Frame {
             data,
             more: frame.more || flags & FLAG_MORE != 0,

@@ -1,0 +1,445 @@
+//! PLAIN and CURVE between this library and the real libzmq 4.3 in another process (a C
+//! peer, tests/data/security_peer.c, built with the system `cc` and `-lzmq`; skipped with a
+//! message when impossible, except under `CI=true`), both ways: ZAP with a User-Id, refused
+//! credentials, right and wrong CURVE server keys, heartbeats and a subscription inside
+//! CURVE MESSAGE boxes. Every blocking call has a timeout.
+
+use std::ffi::c_int;
+use std::io::{BufRead as _, Write as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use zmq::consts::*;
+use zmq::ctx::Context;
+use zmq::error::Error;
+use zmq::keys::keypair_z85;
+use zmq::msg::Msg;
+use zmq::socket::base::Socket;
+use zmq::socket::kind::SocketType;
+
+fn set_int(s: &Socket, opt: c_int, v: c_int) {
+    s.set_option(opt, Some(&v.to_ne_bytes())).unwrap();
+}
+
+fn set_bytes(s: &Socket, opt: c_int, v: &[u8]) {
+    s.set_option(opt, Some(v)).unwrap();
+}
+
+/// A socket with 3 s timeouts and linger 0.
+fn socket(ctx: &Context, ty: SocketType) -> Socket {
+    let s = Socket::new(ctx, ty).unwrap();
+    set_int(&s, ZMQ_RCVTIMEO, 3000);
+    set_int(&s, ZMQ_SNDTIMEO, 3000);
+    set_int(&s, ZMQ_LINGER, 0);
+    s
+}
+
+fn bind_tcp(s: &Socket) -> String {
+    s.bind("tcp://127.0.0.1:*").unwrap();
+    let v = s.get_option(ZMQ_LAST_ENDPOINT, 256).unwrap();
+    String::from_utf8(v)
+        .unwrap()
+        .trim_end_matches('\0')
+        .to_owned()
+}
+
+fn send(s: &Socket, data: &[u8]) {
+    let mut m = Msg::copy_from_slice(data).unwrap();
+    s.send(&mut m, 0).unwrap();
+}
+
+/// `zmq_ctx_term`, failing the test if it does not finish within 10 s.
+fn term(ctx: Context) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        ctx.terminate();
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("zmq_ctx_term did not finish");
+}
+
+/// Our ZAP handler: 200 with user id "rust-user" when the PLAIN password is "secret" (or
+/// for any other mechanism), 400 otherwise.
+struct ZapHandler {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ZapHandler {
+    fn start(ctx: &Context) -> ZapHandler {
+        let rep = socket(ctx, SocketType::Rep);
+        set_int(&rep, ZMQ_RCVTIMEO, 50);
+        rep.bind("inproc://zeromq.zap.01").unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                let mut frames = Vec::new();
+                match rep.recv(0) {
+                    Ok(m) => {
+                        let mut more = m.more();
+                        frames.push(m.data().to_vec());
+                        while more {
+                            let m = rep.recv(0).unwrap();
+                            more = m.more();
+                            frames.push(m.data().to_vec());
+                        }
+                    }
+                    Err(Error::Again) => continue,
+                    Err(e) => panic!("ZAP handler: {e:?}"),
+                }
+                let ok =
+                    frames[5] != b"PLAIN" || frames.get(7).map(Vec::as_slice) == Some(b"secret");
+                let status: &[u8] = if ok { b"200" } else { b"400" };
+                let reply: [&[u8]; 6] = [b"1.0", &frames[1], status, b"", b"rust-user", b""];
+                for (i, part) in reply.iter().enumerate() {
+                    let mut m = Msg::copy_from_slice(part).unwrap();
+                    rep.send(&mut m, if i < 5 { ZMQ_SNDMORE } else { 0 })
+                        .unwrap();
+                }
+            }
+            rep.close();
+        });
+        ZapHandler {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ZapHandler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+// ---- the libzmq peer ----
+
+/// Builds the C peer once; `None` (after a message) when there is no cc or libzmq.
+fn libzmq_peer() -> Option<PathBuf> {
+    static PEER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = PEER.get_or_init(|| {
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/security_peer.c");
+        let out = std::env::temp_dir().join(format!("zmq-rs-security-peer-{}", std::process::id()));
+        match Command::new("cc")
+            .arg("-o")
+            .arg(&out)
+            .arg(src)
+            .arg("-lzmq")
+            .output()
+        {
+            Ok(o) if o.status.success() => Ok(out),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    match built {
+        Ok(p) => Some(p.clone()),
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but the libzmq peer cannot be built: {why}"
+            );
+            let _ = writeln!(std::io::stderr(), "skipping libzmq interop: {why}");
+            None
+        }
+    }
+}
+
+/// The peer process (killed if the test fails first) and its output lines.
+struct Peer {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Peer {
+    fn start(exe: &PathBuf, args: &[&str]) -> Peer {
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Peer { child, lines }
+    }
+
+    fn line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the libzmq peer printed nothing")
+    }
+
+    /// A server's "bound <endpoint>" line.
+    fn endpoint(&self) -> String {
+        let line = self.line();
+        line.strip_prefix("bound ")
+            .unwrap_or_else(|| panic!("unexpected peer output {line:?}"))
+            .to_owned()
+    }
+
+    /// The rest of the output; the peer must exit successfully.
+    fn finish(mut self) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "libzmq peer failed: {status}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "libzmq peer did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut out = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            out.push(line);
+        }
+        out
+    }
+
+    fn has_exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+}
+
+fn lines(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+// ---- PLAIN ----
+
+/// Our PLAIN server with our ZAP handler, libzmq's client: the request carries the
+/// handler's User-Id; a wrong password gets nothing through.
+fn plain_ours_server(password: &str) {
+    let Some(exe) = libzmq_peer() else {
+        return;
+    };
+    let ctx = Context::new();
+    let _zap = ZapHandler::start(&ctx);
+    let rep = socket(&ctx, SocketType::Rep);
+    set_int(&rep, ZMQ_PLAIN_SERVER, 1);
+    let ep = bind_tcp(&rep);
+    let peer = Peer::start(&exe, &["plain-client", &ep, "admin", password]);
+    if password == "secret" {
+        let m = rep.recv(0).unwrap();
+        assert_eq!(m.data(), b"hello");
+        assert_eq!(m.property(b"User-Id").unwrap().to_bytes(), b"rust-user");
+        assert_eq!(m.property(b"Socket-Type").unwrap().to_bytes(), b"REQ");
+        send(&rep, b"world");
+        assert_eq!(peer.finish(), lines(&["got world", "disconnects 0"]));
+    } else {
+        set_int(&rep, ZMQ_RCVTIMEO, 1000);
+        assert_eq!(rep.recv(0).err(), Some(Error::Again));
+        // libzmq's client got ERROR "400": a protocol error, after which it does not
+        // reconnect.
+        assert_eq!(peer.finish(), lines(&["timeout", "disconnects 1"]));
+    }
+    rep.close();
+    drop(_zap);
+    term(ctx);
+}
+
+#[test]
+fn plain_libzmq_client_ours_server() {
+    plain_ours_server("secret");
+}
+
+#[test]
+fn plain_libzmq_client_refused_by_ours() {
+    plain_ours_server("wrong");
+}
+
+/// libzmq's PLAIN server and ZAP handler, our client.
+fn plain_ours_client(password: &[u8]) {
+    let Some(exe) = libzmq_peer() else {
+        return;
+    };
+    let peer = Peer::start(&exe, &["plain-server", "tcp://127.0.0.1:*"]);
+    let ep = peer.endpoint();
+    let ctx = Context::new();
+    let req = socket(&ctx, SocketType::Req);
+    set_bytes(&req, ZMQ_PLAIN_USERNAME, b"admin");
+    set_bytes(&req, ZMQ_PLAIN_PASSWORD, password);
+    req.connect(&ep).unwrap();
+    send(&req, b"hello");
+    if password == b"secret" {
+        let m = req.recv(0).unwrap();
+        assert_eq!(m.data(), b"User-Id=c-user");
+        assert!(m.property(b"User-Id").is_none());
+        assert_eq!(peer.finish(), lines(&["got hello", "disconnects 0"]));
+    } else {
+        set_int(&req, ZMQ_RCVTIMEO, 1000);
+        assert_eq!(req.recv(0).err(), Some(Error::Again));
+        assert_eq!(peer.finish(), lines(&["timeout", "disconnects 1"]));
+    }
+    req.close();
+    term(ctx);
+}
+
+#[test]
+fn plain_ours_client_libzmq_server() {
+    plain_ours_client(b"secret");
+}
+
+#[test]
+fn plain_ours_client_refused_by_libzmq() {
+    plain_ours_client(b"wrong");
+}
+
+// ---- CURVE ----
+
+/// Our CURVE server (no ZAP handler: any client key), libzmq's client with heartbeats; it
+/// knows `server_key`.
+fn curve_ours_server(right_key: bool) {
+    let Some(exe) = libzmq_peer() else {
+        return;
+    };
+    let (server_public, server_secret) = keypair_z85();
+    let (client_public, client_secret) = keypair_z85();
+    let (other_public, _) = keypair_z85();
+    let ctx = Context::new();
+    let rep = socket(&ctx, SocketType::Rep);
+    set_int(&rep, ZMQ_CURVE_SERVER, 1);
+    set_bytes(&rep, ZMQ_CURVE_SECRETKEY, server_secret.as_bytes());
+    set_int(&rep, ZMQ_HEARTBEAT_IVL, 100);
+    let ep = bind_tcp(&rep);
+    let key = if right_key {
+        &server_public
+    } else {
+        &other_public
+    };
+    let peer = Peer::start(
+        &exe,
+        &["curve-client", &ep, key, &client_public, &client_secret],
+    );
+    if right_key {
+        let m = rep.recv(0).unwrap();
+        assert_eq!(m.data(), b"hello");
+        send(&rep, b"ok");
+        assert_eq!(peer.finish(), lines(&["got ok", "disconnects 0"]));
+    } else {
+        set_int(&rep, ZMQ_RCVTIMEO, 1500);
+        assert_eq!(rep.recv(0).err(), Some(Error::Again));
+        let out = peer.finish();
+        assert_eq!(out[0], "timeout");
+    }
+    rep.close();
+    term(ctx);
+}
+
+#[test]
+fn curve_libzmq_client_ours_server() {
+    curve_ours_server(true);
+}
+
+#[test]
+fn curve_libzmq_client_wrong_key() {
+    curve_ours_server(false);
+}
+
+/// libzmq's CURVE server with heartbeats, our client with heartbeats.
+fn curve_ours_client(right_key: bool) {
+    let Some(exe) = libzmq_peer() else {
+        return;
+    };
+    let (server_public, server_secret) = keypair_z85();
+    let (client_public, client_secret) = keypair_z85();
+    let (other_public, _) = keypair_z85();
+    let peer = Peer::start(&exe, &["curve-server", "tcp://127.0.0.1:*", &server_secret]);
+    let ep = peer.endpoint();
+    let ctx = Context::new();
+    let req = socket(&ctx, SocketType::Req);
+    let key = if right_key {
+        &server_public
+    } else {
+        &other_public
+    };
+    set_bytes(&req, ZMQ_CURVE_SERVERKEY, key.as_bytes());
+    set_bytes(&req, ZMQ_CURVE_PUBLICKEY, client_public.as_bytes());
+    set_bytes(&req, ZMQ_CURVE_SECRETKEY, client_secret.as_bytes());
+    set_int(&req, ZMQ_HEARTBEAT_IVL, 100);
+    req.connect(&ep).unwrap();
+    // Several PING/PONG rounds before the request.
+    std::thread::sleep(Duration::from_millis(600));
+    send(&req, b"hello");
+    if right_key {
+        let m = req.recv(0).unwrap();
+        assert_eq!(m.data(), b"ok:hello");
+        assert_eq!(peer.finish(), lines(&["got hello", "disconnects 0"]));
+    } else {
+        set_int(&req, ZMQ_RCVTIMEO, 1000);
+        assert_eq!(req.recv(0).err(), Some(Error::Again));
+        let out = peer.finish();
+        assert_eq!(out[0], "timeout");
+    }
+    req.close();
+    term(ctx);
+}
+
+#[test]
+fn curve_ours_client_libzmq_server() {
+    curve_ours_client(true);
+}
+
+#[test]
+fn curve_ours_client_wrong_key() {
+    curve_ours_client(false);
+}
+
+/// Our CURVE PUB, libzmq's SUB: its subscription arrives inside a MESSAGE box and filters.
+#[test]
+fn curve_ours_pub_libzmq_sub() {
+    let Some(exe) = libzmq_peer() else {
+        return;
+    };
+    let (server_public, server_secret) = keypair_z85();
+    let (client_public, client_secret) = keypair_z85();
+    let ctx = Context::new();
+    let publisher = socket(&ctx, SocketType::Pub);
+    set_int(&publisher, ZMQ_CURVE_SERVER, 1);
+    set_bytes(&publisher, ZMQ_CURVE_SECRETKEY, server_secret.as_bytes());
+    let ep = bind_tcp(&publisher);
+    let mut peer = Peer::start(
+        &exe,
+        &[
+            "curve-sub",
+            &ep,
+            &server_public,
+            &client_public,
+            &client_secret,
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !peer.has_exited() && Instant::now() < deadline {
+        send(&publisher, b"B-no");
+        send(&publisher, b"A-yes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(peer.finish(), lines(&["got A-yes", "disconnects 0"]));
+    publisher.close();
+    term(ctx);
+}
