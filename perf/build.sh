@@ -10,7 +10,10 @@ out=${1:-$here/bin}
 inc=${2:-$here/../include}
 libdir=${LIBZMQ_LIBDIR:-}
 mkdir -p "$out"
-for tool in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr; do
+tools="local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr pubsub_thr"
+# The CURVE throughput tool comes from another piece of work; build it once it is there.
+[ -f "$here/curve_thr.c" ] && tools="$tools curve_thr"
+for tool in $tools; do
     ${CC:-cc} -O2 -Wall -Wextra -I"$inc" -I"$here" "$here/$tool.c" -o "$out/$tool" \
         ${libdir:+-L"$libdir"} -lzmq -lpthread
 done
