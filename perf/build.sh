@@ -10,7 +10,7 @@ out=${1:-$here/bin}
 inc=${2:-$here/../include}
 libdir=${LIBZMQ_LIBDIR:-}
 mkdir -p "$out"
-for tool in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr curve_thr; do
+for tool in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr pubsub_thr curve_thr; do
     ${CC:-cc} -O2 -Wall -Wextra -I"$inc" -I"$here" "$here/$tool.c" -o "$out/$tool" \
         ${libdir:+-L"$libdir"} -lzmq -lpthread
 done
