@@ -6,6 +6,7 @@
  *
  *   socket ID TYPE               new socket (RCVTIMEO/SNDTIMEO 5 s, LINGER 1 s)
  *   setint ID OPT VALUE          zmq_setsockopt with an int
+ *   setlong ID OPT VALUE         zmq_setsockopt with an int64_t
  *   setbin ID OPT HEX            zmq_setsockopt with bytes
  *   getbin ID OPT                "ok HEX"
  *   bind ID ENDPOINT             "ok LAST_ENDPOINT"
@@ -112,6 +113,12 @@ static void run(char **w, int n)
     }
     if (strcmp(cmd, "setint") == 0 && n == 4) {
         int v = atoi(w[3]);
+        if (zmq_setsockopt(s, atoi(w[2]), &v, sizeof v) != 0)
+            reply_err();
+        else
+            puts("ok");
+    } else if (strcmp(cmd, "setlong") == 0 && n == 4) {
+        int64_t v = atoll(w[3]);
         if (zmq_setsockopt(s, atoi(w[2]), &v, sizeof v) != 0)
             reply_err();
         else
