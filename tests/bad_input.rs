@@ -298,6 +298,14 @@ fn cases() -> Vec<Case> {
     past_end.extend(command(b"READY", &metadata));
     let mut wrong_type = greeting(b"NULL", 3, 1);
     wrong_type.extend(command(b"READY", &property(b"Socket-Type", b"PUB")));
+    let mut error_400 = greeting(b"NULL", 3, 1);
+    error_400.extend(command(b"ERROR", b"\x03400"));
+    let mut error_past_end = greeting(b"NULL", 3, 1);
+    error_past_end.extend(command(b"ERROR", b"\x09400"));
+    let mut impostor = greeting(b"NULL", 3, 1);
+    let mut metadata = property(b"Socket-Type", b"DEALER");
+    metadata.extend(property(b"Identity", b"good"));
+    impostor.extend(command(b"READY", &metadata));
     let case = |name, stages, dropped, events| Case {
         name,
         stages,
@@ -395,6 +403,34 @@ fn cases() -> Vec<Case> {
             vec![wrong_type],
             true,
             vec![ACCEPTED, DISCONNECTED],
+        ),
+        case(
+            "ERROR in the handshake",
+            vec![error_400],
+            true,
+            vec![
+                ACCEPTED,
+                (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400),
+                DISCONNECTED,
+            ],
+        ),
+        case(
+            "ERROR with its reason past its end",
+            vec![error_past_end],
+            true,
+            vec![
+                ACCEPTED,
+                protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR),
+                DISCONNECTED,
+            ],
+        ),
+        // A second peer with the routing id of the good one: ROUTER keeps the first and
+        // drops what the second sends (no ZMQ_ROUTER_HANDOVER).
+        case(
+            "duplicate routing id",
+            vec![impostor, frame(0x00, b"impostor")],
+            false,
+            vec![ACCEPTED, SUCCEEDED],
         ),
         Case {
             shutdown: true,
