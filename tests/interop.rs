@@ -201,6 +201,42 @@ impl End {
         }
     }
 
+    /// The process the socket lives in.
+    fn pid(&self) -> u32 {
+        match &self.kind {
+            Kind::Ours { .. } => std::process::id(),
+            Kind::Theirs { remote, .. } => remote.pid(),
+        }
+    }
+
+    /// One single-frame message and the values of the properties `names` on it
+    /// (`zmq_msg_gets`).
+    fn recv_props(&self, names: &[&str]) -> (Vec<u8>, Vec<Option<Vec<u8>>>) {
+        match &self.kind {
+            Kind::Ours { .. } => self
+                .with_ours(|s| {
+                    common::set_int(s, ZMQ_RCVTIMEO, WAIT_MS);
+                    let m = s.recv(0).unwrap();
+                    let props = names
+                        .iter()
+                        .map(|n| m.property(n.as_bytes()).map(|v| v.to_bytes().to_vec()))
+                        .collect();
+                    (m.data().to_vec(), props)
+                })
+                .unwrap(),
+            Kind::Theirs { remote, id, .. } => {
+                let w = remote
+                    .call(&format!("recvprops {id} {WAIT_MS} {}", names.join(" ")))
+                    .unwrap();
+                let props = w[1..]
+                    .iter()
+                    .map(|v| (v != "!").then(|| unhex(v)))
+                    .collect();
+                (unhex(&w[0]), props)
+            }
+        }
+    }
+
     /// Checks the monitor: each link made one handshake, nothing failed or dropped.
     fn check_connections(&self) {
         let mut events = Vec::new();
@@ -535,11 +571,49 @@ fn first_subscription(xpub: &End, sub: &End, want: &[u8]) {
 
 // ---- scenarios, one per pair ----
 
-/// Both directions, all payloads, and once more after a pause.
+/// This process's user and group ids.
+fn ids() -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata("/proc/self").unwrap();
+    (m.uid(), m.gid())
+}
+
+/// Both directions, all payloads, and once more after a pause. Both ends set the same
+/// ZMQ_METADATA, so each must see the same properties on what it receives.
 fn symmetric(c: &Case, ty: c_int) {
     let x = c.x(ty);
     let y = c.y(ty);
+    x.set_bytes(ZMQ_METADATA, b"X-Test:some value");
+    y.set_bytes(ZMQ_METADATA, b"X-Test:some value");
     c.link(&x, &y);
+    let names = [
+        "Socket-Type",
+        "Identity",
+        "Routing-Id",
+        "X-Test",
+        "Peer-Address",
+        "User-Id",
+        "X-Unknown",
+    ];
+    send(&x, &[b"props"]);
+    let mut seen_by_y = y.recv_props(&names);
+    send(&y, &[b"props"]);
+    let mut seen_by_x = x.recv_props(&names);
+    // Peer-Address: the IP over tcp; over ipc (Linux) "localhost:uid:gid:pid" of the peer
+    // process, which differs between the two views.
+    for (seen, peer) in [(&mut seen_by_x, &y), (&mut seen_by_y, &x)] {
+        let want = if c.transport == "tcp" {
+            "127.0.0.1".to_owned()
+        } else {
+            let (uid, gid) = ids();
+            format!("localhost:{uid}:{gid}:{}", peer.pid())
+        };
+        let got = seen.1[4].take().map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(got, Some(want), "Peer-Address of {}", peer.name);
+    }
+    assert_eq!(seen_by_x, seen_by_y, "what {} and {} see", x.name, y.name);
+    assert_eq!(seen_by_x.1[0].as_deref(), Some(type_name(ty).as_bytes()));
+    assert_eq!(seen_by_x.1[3].as_deref(), Some(&b"some value"[..]));
     stream(&x, &y, &[], &[], 1);
     stream(&y, &x, &[], &[], 2);
     c.pause();

@@ -90,7 +90,7 @@ impl Listener {
 }
 
 /// The credentials of a Unix socket's peer process.
-fn peer_cred(fd: std::os::fd::RawFd) -> Option<libc::ucred> {
+pub(crate) fn peer_cred(fd: std::os::fd::RawFd) -> Option<libc::ucred> {
     let mut cred = libc::ucred {
         pid: 0,
         uid: 0,

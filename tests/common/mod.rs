@@ -205,6 +205,11 @@ impl Remote {
         }
     }
 
+    /// The peer's process id.
+    pub fn pid(&self) -> u32 {
+        self.peer.borrow().0.id()
+    }
+
     pub fn slot(&self) -> u32 {
         let n = self.next_slot.get();
         assert!(n < 64, "out of peer slots");

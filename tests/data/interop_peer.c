@@ -13,6 +13,8 @@
  *   connect ID ENDPOINT
  *   send ID HEX...               one message, one argument per frame
  *   recv ID TIMEOUT_MS           "ok HEX..." (every frame of one message)
+ *   recvprops ID TIMEOUT_MS NAME...   one frame: "ok HEX VALUE..." with zmq_msg_gets of
+ *                                each NAME as hex, "!" when it is not there
  *   monitor ID MON_ID EVENTS     zmq_socket_monitor on inproc://mon-ID, read through MON_ID
  *   event MON_ID TIMEOUT_MS      "ok EVENT VALUE ENDPOINT"
  *   close ID
@@ -173,6 +175,26 @@ static void run(char **w, int n)
             put_hex(zmq_msg_data(&m), zmq_msg_size(&m));
             if (!zmq_msg_more(&m) || zmq_msg_recv(&m, s, 0) < 0)
                 break;
+        }
+        putchar('\n');
+        zmq_msg_close(&m);
+    } else if (strcmp(cmd, "recvprops") == 0 && n >= 3) {
+        set_timeout(s, atoi(w[2]));
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) < 0) {
+            reply_err();
+            zmq_msg_close(&m);
+            return;
+        }
+        fputs("ok", stdout);
+        put_hex(zmq_msg_data(&m), zmq_msg_size(&m));
+        for (int i = 3; i < n; i++) {
+            const char *v = zmq_msg_gets(&m, w[i]);
+            if (v)
+                put_hex((const unsigned char *) v, strlen(v));
+            else
+                fputs(" !", stdout);
         }
         putchar('\n');
         zmq_msg_close(&m);
