@@ -130,15 +130,28 @@ impl End {
         } else {
             ipc_endpoint("interop")
         };
-        let got = match &self.kind {
-            Kind::Ours { .. } => self
-                .with_ours(|s| {
-                    s.bind(&ep).unwrap();
-                    last_endpoint(s)
-                })
-                .unwrap(),
-            Kind::Theirs { remote, id, .. } => {
-                remote.call(&format!("bind {id} {ep}")).unwrap()[0].clone()
+        self.bind_at(&ep)
+    }
+
+    /// Binds to `ep`; the resolved endpoint. An address still held by a socket closed a
+    /// moment ago (its listener closes asynchronously) is tried again for up to 5 s.
+    fn bind_at(&self, ep: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let got = loop {
+            let r = match &self.kind {
+                Kind::Ours { .. } => self
+                    .with_ours(|s| s.bind(ep).map(|()| last_endpoint(s)))
+                    .unwrap(),
+                Kind::Theirs { remote, id, .. } => remote
+                    .call(&format!("bind {id} {ep}"))
+                    .map(|w| w[0].clone()),
+            };
+            match r {
+                Ok(got) => break got,
+                Err(Error::AddrInUse) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("{}: bind {ep}: {e:?}", self.name),
             }
         };
         *self.bound.borrow_mut() = Some(got.clone());
@@ -367,16 +380,30 @@ fn type_name(ty: c_int) -> &'static str {
 }
 
 /// Runs `scenario` in every cell of the pair (x, y); returns the number of cells.
-fn matrix(x: c_int, y: c_int, scenario: fn(&Case)) -> usize {
-    let Some(theirs) = Remote::start() else {
-        return 0;
-    };
-    let theirs = Side::Theirs(Rc::new(theirs));
+/// Our side and libzmq's; `None` when the libzmq peer cannot be built.
+fn sides() -> Option<(Side, Side)> {
+    let theirs = Side::Theirs(Rc::new(Remote::start()?));
     let reference = std::env::var("INTEROP_REFERENCE").as_deref() == Ok("1");
     let ours = if reference {
         Side::Theirs(Rc::new(Remote::start().unwrap()))
     } else {
         Side::Ours(Context::new())
+    };
+    Some((ours, theirs))
+}
+
+fn teardown(ours: Side, theirs: Side) {
+    for side in [theirs, ours] {
+        match side {
+            Side::Ours(ctx) => common::term(ctx),
+            Side::Theirs(r) => Rc::into_inner(r).unwrap().quit(),
+        }
+    }
+}
+
+fn matrix(x: c_int, y: c_int, scenario: fn(&Case)) -> usize {
+    let Some((ours, theirs)) = sides() else {
+        return 0;
     };
     let mut cells = 0;
     let start = Instant::now();
@@ -412,12 +439,7 @@ fn matrix(x: c_int, y: c_int, scenario: fn(&Case)) -> usize {
         }
     }
     eprintln!("{cells} cells in {:?}", start.elapsed());
-    for side in [theirs, ours] {
-        match side {
-            Side::Ours(ctx) => common::term(ctx),
-            Side::Theirs(r) => Rc::into_inner(r).unwrap().quit(),
-        }
-    }
+    teardown(ours, theirs);
     cells
 }
 
@@ -929,4 +951,131 @@ fn pub_xsub_matrix() {
 #[test]
 fn xpub_sub_matrix() {
     matrix(ZMQ_XPUB, ZMQ_SUB, xpub_sub);
+}
+
+// ---- beyond the matrix ----
+
+/// Heartbeats on one side only, with a short timeout and a TTL: through an idle spell the
+/// other side must answer every PING (PONG) and honour the TTL without dropping anything.
+#[test]
+fn heartbeats_one_sided() {
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for transport in ["tcp", "ipc"] {
+        for pinger_ours in [true, false] {
+            eprintln!("cell: our PAIR pings {pinger_ours} over {transport}");
+            let c = Case {
+                ours: &ours,
+                theirs: &theirs,
+                x_ours: pinger_ours,
+                x_binds: pinger_ours,
+                transport,
+                heartbeats: false,
+                ends: RefCell::new(Vec::new()),
+            };
+            let pinger = c.x(ZMQ_PAIR);
+            let quiet = c.y(ZMQ_PAIR);
+            pinger.set_int(ZMQ_HEARTBEAT_IVL, 30);
+            pinger.set_int(ZMQ_HEARTBEAT_TIMEOUT, 150);
+            pinger.set_int(ZMQ_HEARTBEAT_TTL, 300);
+            c.link(&pinger, &quiet);
+            send(&pinger, &[b"start"]);
+            expect(&quiet, &[b"start"]);
+            std::thread::sleep(Duration::from_millis(600));
+            send(&quiet, &[b"still", b"there"]);
+            expect(&pinger, &[b"still", b"there"]);
+            c.finish();
+        }
+    }
+    teardown(ours, theirs);
+}
+
+/// The publisher goes away and comes back on the same endpoint: the SUB dials again and
+/// sends each of its subscriptions once more.
+#[test]
+fn subscriptions_resent_after_reconnect() {
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for transport in ["tcp", "ipc"] {
+        for sub_ours in [true, false] {
+            eprintln!("cell: our SUB {sub_ours} over {transport}");
+            let c = Case {
+                ours: &ours,
+                theirs: &theirs,
+                x_ours: !sub_ours,
+                x_binds: true,
+                transport,
+                heartbeats: false,
+                ends: RefCell::new(Vec::new()),
+            };
+            let sub = c.y(ZMQ_SUB);
+            sub.set_int(ZMQ_RECONNECT_IVL, 20);
+            let first = c.x(ZMQ_XPUB);
+            c.link(&first, &sub);
+            let ep = first.bound.borrow().clone().unwrap();
+            sub.set_bytes(ZMQ_SUBSCRIBE, b"A");
+            first_subscription(&first, &sub, b"\x01A");
+            sub.set_bytes(ZMQ_SUBSCRIBE, b"B");
+            expect(&first, &[b"\x01B"]);
+            // The first publisher's connection ends for good; what it saw is checked
+            // first, and the SUB's side counts one more handshake.
+            first.check_connections();
+            first.close();
+            c.ends.borrow_mut().retain(|e| !Rc::ptr_eq(e, &first));
+            let second = c.x(ZMQ_XPUB);
+            second.bind_at(&ep);
+            second.links.set(1);
+            let mut want = vec![b"\x01A".to_vec(), b"\x01B".to_vec()];
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !want.is_empty() {
+                assert!(Instant::now() < deadline, "not resent: {want:?}");
+                assert_eq!(sub.recv(0).err(), Some(Error::Again));
+                if let Ok(m) = second.recv(20) {
+                    assert_eq!(m.len(), 1);
+                    let at = want.iter().position(|w| *w == m[0]);
+                    assert!(at.is_some(), "{}: unexpected {m:?}", second.name);
+                    want.remove(at.unwrap());
+                }
+            }
+            send(&second, &[b"B-after"]);
+            expect(&sub, &[b"B-after"]);
+            // Two handshakes on the SUB, and one disconnect it need not be checked for.
+            for e in c.ends.borrow_mut().drain(..) {
+                e.close();
+            }
+        }
+    }
+    teardown(ours, theirs);
+}
+
+/// A socket closed on an ipc path while another binds the same path at once: the old
+/// listener, closing later in its I/O thread, must not delete the new socket file (it
+/// did, and peers could then never reconnect). In-process, no libzmq needed.
+#[test]
+fn ipc_rebind_keeps_the_new_file() {
+    let ctx = Context::new();
+    let ep = ipc_endpoint("rebind");
+    let path = std::path::PathBuf::from(ep.strip_prefix("ipc://").unwrap());
+    for _ in 0..20 {
+        let old = Socket::new(&ctx, SocketType::Pair).unwrap();
+        old.bind(&ep).unwrap();
+        old.close();
+        let new = Socket::new(&ctx, SocketType::Pair).unwrap();
+        new.bind(&ep).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(path.exists(), "the new socket file is gone");
+        let peer = Socket::new(&ctx, SocketType::Pair).unwrap();
+        common::set_int(&peer, ZMQ_SNDTIMEO, WAIT_MS);
+        common::set_int(&new, ZMQ_RCVTIMEO, WAIT_MS);
+        peer.connect(&ep).unwrap();
+        let mut m = Msg::copy_from_slice(b"hi").unwrap();
+        peer.send(&mut m, 0).unwrap();
+        assert_eq!(new.recv(0).unwrap().data(), b"hi");
+        peer.close();
+        new.close();
+    }
+    common::term(ctx);
+    assert!(!path.exists(), "the last socket file stayed");
 }

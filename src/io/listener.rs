@@ -32,7 +32,34 @@ enum ListenSocket {
 /// for `ipc://*`.
 struct IpcFiles {
     socket: PathBuf,
+    /// The socket file's (device, inode) once bound: the listener closes in its I/O thread
+    /// after `zmq_close`/`zmq_unbind` has returned, when another socket may already have
+    /// bound the same path; that newer file must stay.
+    id: Option<(u64, u64)>,
     dir: Option<PathBuf>,
+}
+
+impl IpcFiles {
+    fn new(socket: PathBuf, dir: Option<PathBuf>) -> IpcFiles {
+        let id = file_id(&socket);
+        IpcFiles { socket, id, dir }
+    }
+
+    fn remove(self) {
+        if self.id.is_some() && file_id(&self.socket) == self.id {
+            let _ = std::fs::remove_file(&self.socket);
+        }
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 /// A listener in an I/O thread.
@@ -151,10 +178,7 @@ impl Handler for Listener {
             ListenSocket::Ipc(l) => r.registry().deregister(l),
         };
         if let Some(files) = self.files.take() {
-            let _ = std::fs::remove_file(&files.socket);
-            if let Some(dir) = files.dir {
-                let _ = std::fs::remove_dir(dir);
-            }
+            files.remove();
         }
     }
 }
@@ -215,10 +239,7 @@ pub fn bind(
                         Ok(l) => (
                             ListenSocket::Ipc(l),
                             ipc_address::path_endpoint_string(&path),
-                            Some(IpcFiles {
-                                socket: path,
-                                dir: Some(dir),
-                            }),
+                            Some(IpcFiles::new(path, Some(dir))),
                         ),
                         Err(e) => {
                             let _ = std::fs::remove_dir(&dir);
@@ -229,10 +250,7 @@ pub fn bind(
                 IpcAddr::Path(p) => (
                     ListenSocket::Ipc(net::listen_ipc(&a, None, &net)?),
                     a.endpoint_string(),
-                    Some(IpcFiles {
-                        socket: p.clone(),
-                        dir: None,
-                    }),
+                    Some(IpcFiles::new(p.clone(), None)),
                 ),
                 IpcAddr::Abstract(_) => (
                     ListenSocket::Ipc(net::listen_ipc(&a, None, &net)?),
