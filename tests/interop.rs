@@ -1079,3 +1079,58 @@ fn ipc_rebind_keeps_the_new_file() {
     common::term(ctx);
     assert!(!path.exists(), "the last socket file stayed");
 }
+
+/// XPUB with two SUBs on the other side: a topic is reported when its first subscriber
+/// comes and when its last one goes, not in between. Each step is followed by a marker
+/// subscription from the same SUB, which arrives after anything the step produced.
+#[test]
+fn xpub_counts_subscribers() {
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for transport in ["tcp", "ipc"] {
+        for xpub_ours in [true, false] {
+            eprintln!("cell: our XPUB {xpub_ours} over {transport}");
+            let c = Case {
+                ours: &ours,
+                theirs: &theirs,
+                x_ours: xpub_ours,
+                x_binds: true,
+                transport,
+                heartbeats: false,
+                ends: RefCell::new(Vec::new()),
+            };
+            let xpub = c.x(ZMQ_XPUB);
+            let s1 = c.y(ZMQ_SUB);
+            let s2 = c.y(ZMQ_SUB);
+            c.link(&xpub, &s1);
+            c.link(&xpub, &s2);
+            s1.set_bytes(ZMQ_SUBSCRIBE, b"A");
+            first_subscription(&xpub, &s1, b"\x01A");
+            s2.set_bytes(ZMQ_SUBSCRIBE, b"A");
+            s2.set_bytes(ZMQ_SUBSCRIBE, b"m1");
+            first_subscription(&xpub, &s2, b"\x01m1");
+            s1.set_bytes(ZMQ_UNSUBSCRIBE, b"A");
+            s1.set_bytes(ZMQ_SUBSCRIBE, b"m2");
+            expect(&xpub, &[b"\x01m2"]);
+            // Both get what matches them.
+            send(&xpub, &[b"A-for-s2"]);
+            send(&xpub, &[b"m2-for-s1"]);
+            expect(&s2, &[b"A-for-s2"]);
+            expect(&s1, &[b"m2-for-s1"]);
+            s2.set_bytes(ZMQ_UNSUBSCRIBE, b"A");
+            expect(&xpub, &[b"\x00A"]);
+            // A SUB that goes away takes its subscriptions with it.
+            s1.check_connections();
+            s1.close();
+            c.ends.borrow_mut().retain(|e| !Rc::ptr_eq(e, &s1));
+            expect(&xpub, &[b"\x00m2"]);
+            expect_nothing(&xpub);
+            // The XPUB saw s1 go.
+            for e in c.ends.borrow_mut().drain(..) {
+                e.close();
+            }
+        }
+    }
+    teardown(ours, theirs);
+}
