@@ -181,6 +181,13 @@ impl Remote {
 
     /// Sends one command; the words after "ok", or the errno of "err N".
     pub fn call(&self, cmd: &str) -> Result<Vec<String>, Error> {
+        self.start_call(cmd);
+        self.finish_call(cmd)
+    }
+
+    /// Sends one command without waiting for its answer (the peer may block in it while
+    /// this process does its part); `finish_call` reads the answer.
+    pub fn start_call(&self, cmd: &str) {
         // INTEROP_TRACE=1 logs the commands, to see where a failing test stopped.
         if std::env::var("INTEROP_TRACE").is_ok() {
             eprintln!("{:p} > {:.80}", self, cmd);
@@ -189,6 +196,10 @@ impl Remote {
         stdin.write_all(cmd.as_bytes()).unwrap();
         stdin.write_all(b"\n").unwrap();
         stdin.flush().unwrap();
+    }
+
+    /// The answer to the command `start_call` sent.
+    pub fn finish_call(&self, cmd: &str) -> Result<Vec<String>, Error> {
         let line = self
             .lines
             .recv_timeout(Duration::from_secs(20))

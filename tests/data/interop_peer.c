@@ -15,6 +15,8 @@
  *   recv ID TIMEOUT_MS           "ok HEX..." (every frame of one message)
  *   recvprops ID TIMEOUT_MS NAME...   one frame: "ok HEX VALUE..." with zmq_msg_gets of
  *                                each NAME as hex, "!" when it is not there
+ *   sendmany ID COUNT            COUNT messages of the numbered pattern (see numbered())
+ *   recvmany ID COUNT TIMEOUT_MS receives and checks COUNT of them: "ok" or "err 0 I"
  *   monitor ID MON_ID EVENTS     zmq_socket_monitor on inproc://mon-ID, read through MON_ID
  *   event MON_ID TIMEOUT_MS      "ok EVENT VALUE ENDPOINT"
  *   close ID
@@ -87,6 +89,21 @@ static void *slot(const char *arg)
 static int set_timeout(void *s, int ms)
 {
     return zmq_setsockopt(s, ZMQ_RCVTIMEO, &ms, sizeof ms);
+}
+
+/* Message I of a numbered run: its number (4 bytes big-endian), then I * 7 % 300 bytes
+ * of value (I + J) % 256; a second frame of 3 bytes when I % 10 == 9. Returns the first
+ * frame's size. */
+static size_t numbered(unsigned i, unsigned char *buf)
+{
+    size_t n = i * 7 % 300;
+    buf[0] = (unsigned char) (i >> 24);
+    buf[1] = (unsigned char) (i >> 16);
+    buf[2] = (unsigned char) (i >> 8);
+    buf[3] = (unsigned char) i;
+    for (size_t j = 0; j < n; j++)
+        buf[4 + j] = (unsigned char) ((i + j) % 256);
+    return 4 + n;
 }
 
 /* Runs one command given as whitespace-separated words; prints exactly one line. */
@@ -198,6 +215,42 @@ static void run(char **w, int n)
         }
         putchar('\n');
         zmq_msg_close(&m);
+    } else if (strcmp(cmd, "sendmany") == 0 && n == 3) {
+        unsigned char buf[304];
+        unsigned count = (unsigned) atoi(w[2]);
+        for (unsigned i = 0; i < count; i++) {
+            size_t len = numbered(i, buf);
+            int two = i % 10 == 9;
+            if (zmq_send(s, buf, len, two ? ZMQ_SNDMORE : 0) < 0
+                || (two && zmq_send(s, "end", 3, 0) < 0)) {
+                reply_err();
+                return;
+            }
+        }
+        puts("ok");
+    } else if (strcmp(cmd, "recvmany") == 0 && n == 4) {
+        unsigned char want[304], got[400];
+        unsigned count = (unsigned) atoi(w[2]);
+        set_timeout(s, atoi(w[3]));
+        for (unsigned i = 0; i < count; i++) {
+            size_t len = numbered(i, want);
+            int more;
+            size_t more_size = sizeof more;
+            int r = zmq_recv(s, got, sizeof got, 0);
+            if (r < 0) {
+                reply_err();
+                return;
+            }
+            zmq_getsockopt(s, ZMQ_RCVMORE, &more, &more_size);
+            int ok = (size_t) r == len && memcmp(got, want, len) == 0 && more == (i % 10 == 9);
+            if (ok && more)
+                ok = zmq_recv(s, got, sizeof got, 0) == 3 && memcmp(got, "end", 3) == 0;
+            if (!ok) {
+                printf("err 0 %u\n", i);
+                return;
+            }
+        }
+        puts("ok");
     } else if (strcmp(cmd, "monitor") == 0 && n == 4) {
         int mon_id = atoi(w[2]);
         char ep[64];
