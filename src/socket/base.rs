@@ -560,7 +560,14 @@ impl Core {
                 let link = self.link();
                 let (peer, handle) =
                     crate::io::connecter::connect(protocol, address, endpoint, &link)?;
-                if let Some(peer) = peer {
+                if let Some(mut peer) = peer {
+                    // As over inproc. With ZMQ_IMMEDIATE there is no pipe yet and the
+                    // option stays set (libzmq would apply it once the pipe comes; that
+                    // case is not covered here).
+                    if !self.options.connect_routing_id.is_empty() {
+                        let id = std::mem::take(&mut self.options.connect_routing_id);
+                        peer.routing_id = Some(id.into());
+                    }
                     let id = self.pipes.insert(peer);
                     self.routing.attach(&mut self.pipes, id);
                 }
