@@ -1286,3 +1286,55 @@ fn xpub_options() {
     }
     teardown(ours, theirs);
 }
+
+/// REQ connected to two REPs sends its requests to them in turn (pipes in connect order,
+/// each there from the connect on).
+#[test]
+fn req_round_robin() {
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for transport in ["tcp", "ipc"] {
+        for x_ours in [true, false] {
+            let c = cell(&ours, &theirs, x_ours, false, transport);
+            let req = c.x(ZMQ_REQ);
+            let reps = [c.y(ZMQ_REP), c.y(ZMQ_REP)];
+            c.link(&req, &reps[0]);
+            c.link(&req, &reps[1]);
+            for i in 0..6u8 {
+                let q = [b'q', b'0' + i];
+                send(&req, &[&q]);
+                let rep = &reps[usize::from(i % 2)];
+                expect(rep, &[&q]);
+                send(rep, &[b"r", &q]);
+                expect(&req, &[b"r", &q]);
+            }
+            c.finish();
+        }
+    }
+    teardown(ours, theirs);
+}
+
+/// ZMQ_INVERT_MATCHING on both PUB and SUB: the SUB gets what does not match its
+/// subscription (the PUB filters with the same subscription, inverted).
+#[test]
+fn invert_matching() {
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for x_ours in [true, false] {
+        let c = cell(&ours, &theirs, x_ours, true, "tcp");
+        let xpub = c.x(ZMQ_XPUB);
+        let sub = c.y(ZMQ_SUB);
+        xpub.set_int(ZMQ_INVERT_MATCHING, 1);
+        sub.set_int(ZMQ_INVERT_MATCHING, 1);
+        c.link(&xpub, &sub);
+        sub.set_bytes(ZMQ_SUBSCRIBE, b"A");
+        first_subscription(&xpub, &sub, b"\x01A");
+        send(&xpub, &[b"A-excluded"]);
+        send(&xpub, &[b"B-included"]);
+        expect(&sub, &[b"B-included"]);
+        c.finish();
+    }
+    teardown(ours, theirs);
+}
