@@ -1338,3 +1338,53 @@ fn invert_matching() {
     }
     teardown(ours, theirs);
 }
+
+/// A sender that closes right after sending still delivers everything (ZMQ_LINGER): ours
+/// to libzmq over tcp and ipc, libzmq to ours over tcp (over ipc libzmq itself can lose
+/// the tail, upstream issue #4660).
+#[test]
+fn close_delivers_pending() {
+    const COUNT: u32 = 5000;
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for (transport, sender_ours) in [("tcp", true), ("ipc", true), ("tcp", false)] {
+        let c = cell(&ours, &theirs, sender_ours, false, transport);
+        let push = c.x(ZMQ_PUSH);
+        let pull = c.y(ZMQ_PULL);
+        push.set_int(ZMQ_LINGER, 5000);
+        c.link(&push, &pull);
+        match (&push.kind, &pull.kind) {
+            (Kind::Ours { .. }, Kind::Theirs { remote, id, .. }) => {
+                // The receiver reads meanwhile (the HWMs would stop the sender), slower
+                // than the sender, so much is still queued at the close.
+                let cmd = format!("recvmany {id} {COUNT} {WAIT_MS}");
+                remote.start_call(&cmd);
+                for i in 0..COUNT {
+                    send(&push, &refs(&numbered(i)));
+                }
+                push.close();
+                remote.finish_call(&cmd).unwrap();
+                pull.close();
+            }
+            (Kind::Theirs { remote, id, mon }, _) => {
+                // Send and close queued together, while this side reads.
+                let send_cmd = format!("sendmany {id} {COUNT}");
+                remote.start_call(&send_cmd);
+                let close_cmd = format!("close {id}");
+                remote.start_call(&close_cmd);
+                for i in 0..COUNT {
+                    let got = recv(&pull);
+                    assert!(got == numbered(i), "message {i}: {}", describe(&got));
+                }
+                remote.finish_call(&send_cmd).unwrap();
+                remote.finish_call(&close_cmd).unwrap();
+                remote.call(&format!("close {mon}")).unwrap();
+                pull.close();
+            }
+            _ => panic!("one side is ours"),
+        }
+        c.ends.borrow_mut().clear();
+    }
+    teardown(ours, theirs);
+}
