@@ -681,6 +681,21 @@ fn req_rep(c: &Case) {
     expect(&rep, &[b"ping"]);
     send(&rep, &[b"pong"]);
     expect(&req, &[b"pong"]);
+    // REQ_CORRELATE + REQ_RELAXED: REP returns the request id with its envelope, so the
+    // reply to a request given up on is dropped and the latest one's arrives.
+    req.set_int(ZMQ_REQ_CORRELATE, 1);
+    req.set_int(ZMQ_REQ_RELAXED, 1);
+    send(&req, &[b"q1"]);
+    send(&req, &[b"q2", b""]);
+    expect(&rep, &[b"q1"]);
+    send(&rep, &[b"r1"]);
+    expect(&rep, &[b"q2", b""]);
+    send(&rep, &[b"r2", b""]);
+    expect(&req, &[b"r2", b""]);
+    send(&req, &[b"q3"]);
+    expect(&rep, &[b"q3"]);
+    send(&rep, &[b"r3"]);
+    expect(&req, &[b"r3"]);
 }
 
 /// The ROUTER sees the REQ's routing id and the empty delimiter; then ZMQ_REQ_CORRELATE
