@@ -1403,3 +1403,41 @@ fn close_delivers_pending() {
     }
     teardown(ours, theirs);
 }
+
+/// ZMQ_ROUTER_HANDOVER: a second peer with the routing id of a connected one takes it over.
+#[test]
+fn router_handover() {
+    let Some((ours, theirs)) = sides() else {
+        return;
+    };
+    for transport in ["tcp", "ipc"] {
+        for x_ours in [true, false] {
+            let c = cell(&ours, &theirs, x_ours, true, transport);
+            let router = c.x(ZMQ_ROUTER);
+            router.set_int(ZMQ_ROUTER_HANDOVER, 1);
+            let d1 = c.y(ZMQ_DEALER);
+            let d2 = c.y(ZMQ_DEALER);
+            for d in [&d1, &d2] {
+                d.set_bytes(ZMQ_ROUTING_ID, b"same");
+                // The one taken over would dial again at once and take the id back.
+                d.set_int(ZMQ_RECONNECT_IVL, 10_000);
+            }
+            c.link(&router, &d1);
+            send(&d1, &[b"from d1"]);
+            expect(&router, &[b"same", b"from d1"]);
+            send(&router, &[b"same", b"to d1"]);
+            expect(&d1, &[b"to d1"]);
+            c.link(&router, &d2);
+            send(&d2, &[b"from d2"]);
+            expect(&router, &[b"same", b"from d2"]);
+            send(&router, &[b"same", b"to d2"]);
+            expect(&d2, &[b"to d2"]);
+            expect_nothing(&d1);
+            // The old connection was dropped: no monitor check here.
+            for e in c.ends.borrow_mut().drain(..) {
+                e.close();
+            }
+        }
+    }
+    teardown(ours, theirs);
+}
