@@ -3,14 +3,14 @@
 //! the system `cc` and `-lzmq`; skipped with a message when impossible, except under
 //! `CI=true`). Every blocking call has a timeout.
 
-use std::ffi::c_int;
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::ffi::c_int;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{Peer, build_c_peer, last_endpoint, line_reader, set_int, term};
 
 use zmq::consts::*;
 use zmq::ctx::Context;
@@ -19,24 +19,12 @@ use zmq::msg::Msg;
 use zmq::socket::base::Socket;
 use zmq::socket::kind::SocketType;
 
-fn set_int(s: &Socket, opt: c_int, v: c_int) {
-    s.set_option(opt, Some(&v.to_ne_bytes())).unwrap();
-}
-
 /// A PAIR socket with 5 s send/receive timeouts.
 fn pair(ctx: &Context) -> Socket {
     let s = Socket::new(ctx, SocketType::Pair).unwrap();
     set_int(&s, ZMQ_RCVTIMEO, 5000);
     set_int(&s, ZMQ_SNDTIMEO, 5000);
     s
-}
-
-fn last_endpoint(s: &Socket) -> String {
-    let v = s.get_option(ZMQ_LAST_ENDPOINT, 256).unwrap();
-    String::from_utf8(v)
-        .unwrap()
-        .trim_end_matches('\0')
-        .to_owned()
 }
 
 fn send(s: &Socket, data: &[u8], more: bool) {
@@ -51,13 +39,7 @@ fn recv(s: &Socket) -> (Vec<u8>, bool) {
 
 /// A fresh ipc path for this test process.
 fn ipc_endpoint() -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "ipc://{}/zmq-rs-stream-{}-{n}.sock",
-        std::env::temp_dir().display(),
-        std::process::id()
-    )
+    common::ipc_endpoint("stream")
 }
 
 /// Binds `a` to a wildcard of `transport`, connects `b` to it; returns the endpoint.
@@ -77,17 +59,6 @@ fn link(a: &Socket, b: &Socket, transport: &str) -> String {
     b.connect(&ep).unwrap();
     assert_eq!(last_endpoint(b), ep);
     ep
-}
-
-/// `zmq_ctx_term`, failing the test if it does not finish within 10 s.
-fn term(ctx: Context) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        ctx.terminate();
-        let _ = tx.send(());
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("zmq_ctx_term did not finish");
 }
 
 fn exchange(transport: &str) {
@@ -402,47 +373,6 @@ fn bind_errors_and_unbind() {
 
 // ---- against the real libzmq ----
 
-/// Builds the C peer once; `None` (after a message) when there is no cc or libzmq.
-fn libzmq_peer() -> Option<PathBuf> {
-    static PEER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = PEER.get_or_init(|| {
-        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/stream_peer.c");
-        let out = std::env::temp_dir().join(format!("zmq-rs-stream-peer-{}", std::process::id()));
-        match Command::new("cc")
-            .arg("-o")
-            .arg(&out)
-            .arg(src)
-            .arg("-lzmq")
-            .output()
-        {
-            Ok(o) if o.status.success() => Ok(out),
-            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-    });
-    match built {
-        Ok(p) => Some(p.clone()),
-        Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but the libzmq peer cannot be built: {why}"
-            );
-            let _ = writeln!(std::io::stderr(), "skipping libzmq interop: {why}");
-            None
-        }
-    }
-}
-
-/// The peer process, killed if the test fails first.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the peer and reads the endpoint line it prints.
 fn start_peer(exe: &PathBuf, mode: &str, ep: &str) -> (Peer, String) {
     let mut child = Command::new(exe)
@@ -450,15 +380,9 @@ fn start_peer(exe: &PathBuf, mode: &str, ep: &str) -> (Peer, String) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let lines = line_reader(child.stdout.take().unwrap());
     let peer = Peer(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
+    let line = lines
         .recv_timeout(Duration::from_secs(10))
         .expect("the libzmq peer printed no endpoint");
     (peer, line.trim().to_owned())
@@ -503,7 +427,7 @@ fn echo_through(s: &Socket) {
 }
 
 fn libzmq_interop(transport: &str, libzmq_binds: bool) {
-    let Some(exe) = libzmq_peer() else {
+    let Some(exe) = build_c_peer("stream_peer") else {
         return;
     };
     let ctx = Context::new();

@@ -57,18 +57,19 @@ impl Stream {
         };
     }
 
-    /// The peer's address for `Peer-Address` and ZAP: the numeric IP for TCP; for IPC,
-    /// libzmq's `localhost:<uid>:<gid>:<pid>` of the peer process (its numeric host name
-    /// of a Unix socket plus the SO_PEERCRED credentials), or empty without credentials.
+    /// The peer's address for `Peer-Address` and ZAP: the numeric IP over TCP; over IPC
+    /// what libzmq makes of a Unix socket on Linux, "localhost" (glibc's numeric name for
+    /// it) followed by the peer's ":uid:gid:pid" (SO_PEERCRED).
     pub fn peer_address(&self) -> String {
         match self {
             Stream::Tcp(s) => s
                 .peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default(),
-            Stream::Ipc(s) => crate::io::listener::peer_cred(s.as_raw_fd())
-                .map(|c| format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid))
-                .unwrap_or_default(),
+            Stream::Ipc(s) => match super::listener::peer_cred(s.as_raw_fd()) {
+                Some(c) => format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid),
+                None => "localhost".to_owned(),
+            },
         }
     }
 }

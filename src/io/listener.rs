@@ -45,7 +45,25 @@ enum ListenSocket {
 /// for `ipc://*`.
 struct IpcFiles {
     socket: PathBuf,
+    /// The socket file's (device, inode) once bound: the listener closes in its I/O thread
+    /// after `zmq_close`/`zmq_unbind` has returned, when another socket may already have
+    /// bound the same path; that newer file must stay.
+    id: Option<(u64, u64)>,
     dir: Option<PathBuf>,
+}
+
+impl IpcFiles {
+    fn new(socket: PathBuf, dir: Option<PathBuf>) -> IpcFiles {
+        let id = file_id(&socket);
+        IpcFiles { socket, id, dir }
+    }
+}
+
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 /// A listener in an I/O thread.
@@ -103,7 +121,12 @@ impl Listener {
     /// nothing else (an explicit path is removed here too, but silently).
     fn remove_files(&mut self) -> Option<i32> {
         let files = self.files.take()?;
-        let removed = std::fs::remove_file(&files.socket);
+        let removed = if files.id.is_some() && file_id(&files.socket) == files.id {
+            std::fs::remove_file(&files.socket)
+        } else {
+            // Gone already, or replaced by a newer socket's file that must stay.
+            Err(std::io::Error::from_raw_os_error(libc::ENOENT))
+        };
         let dir = files.dir?;
         let rmdir = std::fs::remove_dir(dir);
         let failed = removed.err().or(rmdir.err())?;
@@ -330,10 +353,7 @@ fn listen(
                         Ok(l) => (
                             ListenSocket::Ipc(l),
                             ipc_address::path_endpoint_string(&path),
-                            Some(IpcFiles {
-                                socket: path,
-                                dir: Some(dir),
-                            }),
+                            Some(IpcFiles::new(path, Some(dir))),
                         ),
                         Err(e) => {
                             let _ = std::fs::remove_dir(&dir);
@@ -344,10 +364,7 @@ fn listen(
                 IpcAddr::Path(p) => (
                     ListenSocket::Ipc(net::listen_ipc(&a, None, net)?),
                     a.endpoint_string(),
-                    Some(IpcFiles {
-                        socket: p.clone(),
-                        dir: None,
-                    }),
+                    Some(IpcFiles::new(p.clone(), None)),
                 ),
                 IpcAddr::Abstract(_) => (
                     ListenSocket::Ipc(net::listen_ipc(&a, None, net)?),
