@@ -874,18 +874,24 @@ impl Handler for Session {
     }
 
     fn activated(&mut self, r: &mut Reactor) {
-        if !self.stopped && self.stop_flag.load(Ordering::Acquire) && self.dialer.is_some() {
+        if !self.stopped
+            && self.stop_flag.load(Ordering::Acquire)
+            && self.dialer.is_some()
+            && self.pipe.is_none()
+        {
+            // With a pipe, the session goes on dialing while it lingers, as libzmq's
+            // connecter outlives a terminating session: what the socket sent before
+            // `zmq_close`/`zmq_disconnect` still goes out once a connection comes (the
+            // linger timer bounds the wait), and the pipe's end finishes the session.
             self.stopped = true;
             self.reconnect_timer = None;
             self.connect_timer = None;
             if let Some(mut s) = self.dialing.take() {
                 s.deregister(r.registry());
             }
-            if self.pipe.is_none() {
-                self.closing = true;
-                self.finish(r);
-                return;
-            }
+            self.closing = true;
+            self.finish(r);
+            return;
         }
         if self.engine.is_some() {
             self.drive(r);
