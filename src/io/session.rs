@@ -37,8 +37,8 @@ use crate::socket::options::Options;
 use crate::socket::pipes::{Peer, PipeKey};
 use crate::transport::inproc::wants_routing_id;
 use crate::zmtp::{
-    CloseReason, Config, Event, Frame, HandshakeFailure, MechanismConfig, PeerInfo, ZapRequest,
-    ZmtpVersion,
+    CloseReason, Config, Connection, Event, Frame, HandshakeFailure, MechanismConfig, PeerInfo,
+    ZapRequest, ZmtpVersion,
 };
 
 /// An I/O thread's command mailbox.
@@ -716,16 +716,19 @@ impl Session {
             let first = !self.out_in_message;
             let more = m.more();
             self.out_in_message = more;
-            let data = m.take_bytes();
-            budget = budget.saturating_sub(data.len().max(16));
+            budget = budget.saturating_sub(m.len().max(16));
+            let data = m.data();
             let sent = if subs && first && !more && matches!(data.first(), Some(0 | 1)) {
                 if data[0] == 1 {
                     engine.conn.subscribe(&data[1..])
                 } else {
                     engine.conn.cancel(&data[1..])
                 }
+            } else if data.len() <= Connection::SMALL_BODY_MAX {
+                // Copied into the output queue as it is encoded: no `Bytes` per message.
+                engine.conn.send_small(data, more)
             } else {
-                engine.conn.send(Frame::with_more(data, more))
+                engine.conn.send(Frame::with_more(m.take_bytes(), more))
             };
             // Only fails when the connection closed; its Closed event follows.
             if sent.is_err() {

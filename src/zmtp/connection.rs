@@ -178,6 +178,10 @@ enum Timer {
 }
 
 impl Connection {
+    /// The largest body [`Connection::send_small`] copies straight into the output queue
+    /// (the encoder's copy limit: larger bodies are sent as shared chunks anyway).
+    pub const SMALL_BODY_MAX: usize = super::frame::COPY_LIMIT;
+
     /// A new connection on a freshly established stream: queues our signature and starts
     /// the handshake timer.
     pub fn new(config: Config, now: Instant) -> Connection {
@@ -299,6 +303,26 @@ impl Connection {
             return Ok(());
         }
         self.encode(frame);
+        Ok(())
+    }
+
+    /// Queues a data frame whose body is copied from `body`, for small messages: bodies
+    /// of at most [`Connection::SMALL_BODY_MAX`] bytes are encoded straight into the output
+    /// queue, with no `Bytes` of their own, unless the mechanism wraps frames (CURVE),
+    /// which then gets a frame as from [`Connection::send`].
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_small(&mut self, body: &[u8], more: bool) -> Result<(), Error> {
+        if !self.can_send() {
+            return Err(Error::Again);
+        }
+        if body.len() > Self::SMALL_BODY_MAX || self.mechanism_wraps_frames() {
+            self.encode(Frame::with_more(Bytes::copy_from_slice(body), more));
+        } else {
+            let framing = self.decoder.map_or(Framing::V2, |d| d.framing());
+            self.tx.push_small(framing, body, more);
+        }
         Ok(())
     }
 
@@ -585,6 +609,16 @@ impl Connection {
             body.extend_from_slice(&topic);
             self.send(Frame::new(body))
         }
+    }
+
+    /// Whether the mechanism transforms data frames (CURVE boxes them); NULL and PLAIN
+    /// leave them as they are.
+    fn mechanism_wraps_frames(&self) -> bool {
+        self.mechanism.is_some()
+            && matches!(
+                self.config.mechanism,
+                MechanismConfig::CurveClient { .. } | MechanismConfig::CurveServer { .. }
+            )
     }
 
     /// Passes a frame through the mechanism and queues it.

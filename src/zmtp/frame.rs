@@ -209,7 +209,7 @@ struct Header {
 
 /// Bodies up to this size are copied next to their header (one chunk); larger ones are
 /// queued as their own chunk, shared, never copied.
-const COPY_LIMIT: usize = 512;
+pub const COPY_LIMIT: usize = 512;
 
 /// Encoded output waiting to be written: a list of chunks for a gathered write.
 #[derive(Debug, Default)]
@@ -238,11 +238,36 @@ impl TxQueue {
     /// SUBSCRIBE/CANCEL name or the `01`/`00` subscription byte, so the topic is not copied).
     pub fn push_frame_with_prefix(&mut self, framing: Framing, frame: &Frame, prefix: &[u8]) {
         let size = (prefix.len() + frame.data.len()) as u64;
-        let more = if frame.more { FLAG_MORE } else { 0 };
+        self.push_header(framing, size, frame.more, frame.command);
+        self.staging.put_slice(prefix);
+        self.push_body(&frame.data);
+    }
+
+    /// Encodes a data frame whose body is copied from `body` (at most [`COPY_LIMIT`]
+    /// bytes), so a small message needs no `Bytes` of its own.
+    pub fn push_small(&mut self, framing: Framing, body: &[u8], more: bool) {
+        debug_assert!(body.len() <= COPY_LIMIT);
+        self.push_header(framing, body.len() as u64, more, false);
+        self.staging.put_slice(body);
+    }
+
+    /// Appends a body: copied if small, otherwise a shared chunk of its own.
+    pub fn push_body(&mut self, body: &Bytes) {
+        if body.len() <= COPY_LIMIT {
+            self.staging.put_slice(body);
+        } else {
+            self.flush_staging();
+            self.chunks.push_back(body.clone());
+        }
+    }
+
+    /// Writes the header of a frame with a body of `size` bytes.
+    fn push_header(&mut self, framing: Framing, size: u64, more: bool, command: bool) {
+        let more = if more { FLAG_MORE } else { 0 };
         match framing {
             Framing::V2 => {
                 let mut flags = more;
-                if frame.command {
+                if command {
                     flags |= FLAG_COMMAND;
                 }
                 if size > 255 {
@@ -263,18 +288,6 @@ impl TxQueue {
                 }
                 self.staging.put_u8(more);
             }
-        }
-        self.staging.put_slice(prefix);
-        self.push_body(&frame.data);
-    }
-
-    /// Appends a body: copied if small, otherwise a shared chunk of its own.
-    pub fn push_body(&mut self, body: &Bytes) {
-        if body.len() <= COPY_LIMIT {
-            self.staging.put_slice(body);
-        } else {
-            self.flush_staging();
-            self.chunks.push_back(body.clone());
         }
     }
 
@@ -343,6 +356,24 @@ mod tests {
         assert_eq!(encode(Framing::V1, &Frame::new(vec![0u8; 253]))[0], 254);
         let e = encode(Framing::V1, &Frame::new(vec![0u8; 254]));
         assert_eq!(&e[..10], &[0xFF, 0, 0, 0, 0, 0, 0, 0, 255, 0]);
+    }
+
+    #[test]
+    fn small_bodies_encode_as_frames() {
+        for framing in [Framing::V1, Framing::V2] {
+            for (body, more) in [
+                (&b""[..], false),
+                (b"hi", true),
+                (&[3u8; COPY_LIMIT], false),
+            ] {
+                let mut q = TxQueue::new();
+                q.push_small(framing, body, more);
+                let mut out = Vec::new();
+                q.drain_into(&mut out);
+                let want = encode(framing, &Frame::with_more(body.to_vec(), more));
+                assert_eq!(out.concat(), want, "{framing:?} {}", body.len());
+            }
+        }
     }
 
     #[test]
