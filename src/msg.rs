@@ -206,6 +206,19 @@ impl Msg {
         Ok(Msg::with_body(Body::Owned(buf)))
     }
 
+    /// A message holding a copy of `data`, which fits inline: at most [`INLINE_MAX`]
+    /// bytes (longer data is cut there; the engine only passes frames that fit).
+    pub fn inline(data: &[u8]) -> Msg {
+        debug_assert!(data.len() <= INLINE_MAX);
+        let len = data.len().min(INLINE_MAX);
+        let mut inline = [0; INLINE_MAX];
+        inline[..len].copy_from_slice(&data[..len]);
+        Msg::with_body(Body::Inline {
+            len: len as u8,
+            data: inline,
+        })
+    }
+
     /// A message over `bytes` without copying it, except that small payloads are copied
     /// inline, as libzmq stores them.
     pub fn from_bytes(bytes: Bytes) -> Msg {

@@ -178,6 +178,9 @@ fn config(o: &Options, peer_address: &str) -> Config {
     c.zap_domain = Bytes::from(o.zap_domain.clone());
     c.zap_enforce_domain = o.zap_enforce_domain;
     c.peer_address = Bytes::from(peer_address.as_bytes().to_vec());
+    // Small frames become inline messages: copy them straight out of the read buffer.
+    const _: () = assert!(crate::zmtp::frame::SMALL_FRAME_MAX <= msg::INLINE_MAX);
+    c.small_frames = true;
     c
 }
 
@@ -539,6 +542,14 @@ impl Session {
                         continue;
                     }
                     let mut m = Msg::from_bytes(frame.data);
+                    m.set_more(frame.more);
+                    if let Some(md) = &self.metadata {
+                        m.set_metadata(md.clone());
+                    }
+                    self.push(m);
+                }
+                Event::SmallMessage(frame) => {
+                    let mut m = Msg::inline(frame.data());
                     m.set_more(frame.more);
                     if let Some(md) = &self.metadata {
                         m.set_metadata(md.clone());
