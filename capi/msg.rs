@@ -27,14 +27,17 @@ pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
     ffi_boundary(|| unsafe { msg_init(msg, || Ok(Msg::new())) }.map(|()| 0))
 }
 
-/// Initialises a message of `size` bytes; `ENOMEM` if they cannot be allocated.
+/// Initialises a message of `size` bytes; `ENOMEM` if they cannot be allocated. As in
+/// libzmq, the contents are unspecified until the caller writes them (no zero-filling).
 ///
 /// # Safety
 /// As [`zmq_msg_init`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> c_int {
-    // SAFETY: forwarded caller contract.
-    ffi_boundary(|| unsafe { msg_init(msg, || Msg::with_size(size)) }.map(|()| 0))
+    // SAFETY: forwarded caller contract for `msg`; `msg_init` writes the new message into
+    // the caller's `zmq_msg_t` at once, which is the hand-over to C that
+    // `Msg::with_size_for_c` requires before its payload is read.
+    ffi_boundary(|| unsafe { msg_init(msg, || Msg::with_size_for_c(size)) }.map(|()| 0))
 }
 
 /// Initialises a message over the caller's buffer without copying it. `ffn(data, hint)`

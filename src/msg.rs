@@ -13,9 +13,16 @@
 //!
 //! Copying a non-inline message shares the buffer (a reference count, no data copy) and marks
 //! both messages [`SHARED`], which `zmq_msg_get(ZMQ_SHARED)` reports, exactly as libzmq does.
+//!
+//! The owned buffer is kept as `MaybeUninit<u8>`: `zmq_msg_init_size` hands C a buffer that
+//! nobody has written yet, as libzmq's `malloc` does (zero-filling it would cost a `memset`
+//! and a page fault per fresh page, which libzmq does not pay). Rust-side constructors
+//! always initialise it (zeroes or a copy); see [`Msg::with_size_for_c`] for why reading a
+//! buffer that was handed to C is sound.
 
-use std::alloc::{Layout, alloc_zeroed};
+use std::alloc::{Layout, alloc, alloc_zeroed};
 use std::ffi::{CStr, c_void};
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -70,7 +77,12 @@ enum Body {
     /// Small payloads, in place.
     Inline { len: u8, data: [u8; INLINE_MAX] },
     /// A buffer of this library's that no other message shares: C may write into it.
-    Owned(Box<[u8]>),
+    ///
+    /// Invariant: every byte is initialised, either by Rust ([`Msg::with_size`] zeroes,
+    /// [`Msg::copy_from_slice`] copies) or, for a buffer from [`Msg::with_size_for_c`],
+    /// the buffer was handed to C, which owns its contents (see there). The accessors
+    /// below rely on it to view the bytes as `[u8]`.
+    Owned(Box<[MaybeUninit<u8>]>),
     /// A reference-counted buffer, possibly shared, foreign or constant.
     Shared(Bytes),
 }
@@ -112,34 +124,99 @@ impl Msg {
         }
     }
 
-    /// A message of `len` zero bytes (`zmq_msg_init_size`); `NoMem` if the allocation fails
-    /// (never an abort).
+    /// A message of `len` zero bytes; `NoMem` if the allocation fails (never an abort).
     pub fn with_size(len: usize) -> Result<Msg> {
+        Msg::alloc(len, true)
+    }
+
+    /// A message of `len` bytes whose contents are left as the allocator returns them, for
+    /// `zmq_msg_init_size`: libzmq `malloc`s the buffer and leaves it to the caller, and
+    /// programs that never write it (libzmq's `inproc_thr` and `remote_thr`) must not pay
+    /// for a `memset` and a page fault per fresh page (a 1 MiB buffer is a fresh `mmap`).
+    ///
+    /// # Safety
+    /// The message must be handed to C (written into the caller's `zmq_msg_t`) before
+    /// anything reads the payload; the only caller is `zmq_msg_init_size`, which does that
+    /// at once. Why later reads are then sound: the buffer belongs to the C program, which
+    /// reaches it through `zmq_msg_t` (its address is in there) and `zmq_msg_data`, and whose
+    /// contract (libzmq's) is that the bytes are unspecified until it writes them. Once the
+    /// address has crossed the FFI boundary, Rust cannot know, and the compiler cannot
+    /// assume, that C left any byte unwritten, so the bytes are treated as initialised, like
+    /// every buffer Rust gets from C (`zmq_msg_init_data`, `zmq_send`); every bit pattern is
+    /// a valid `u8`. What such a byte holds if C never wrote it is unspecified, exactly as
+    /// with libzmq. Rust never forms a `&[u8]` over the buffer before the hand-over.
+    pub unsafe fn with_size_for_c(len: usize) -> Result<Msg> {
+        Msg::alloc(len, false)
+    }
+
+    /// A message of `len` bytes, zeroed or not (see [`Msg::with_size_for_c`] for when not).
+    fn alloc(len: usize, zeroed: bool) -> Result<Msg> {
         if len <= INLINE_MAX {
             return Ok(Msg::with_body(Body::Inline {
                 len: len as u8,
                 data: [0; INLINE_MAX],
             }));
         }
+        Ok(Msg::with_body(Body::Owned(Msg::raw_buffer(len, zeroed)?)))
+    }
+
+    /// A fresh heap buffer of `len > 0` bytes, zero-filled or untouched.
+    fn raw_buffer(len: usize, zeroed: bool) -> Result<Box<[MaybeUninit<u8>]>> {
         let layout = Layout::array::<u8>(len).map_err(|_| Error::NoMem)?;
-        // SAFETY: `len > INLINE_MAX > 0`, so the layout has a non-zero size.
-        let p = unsafe { alloc_zeroed(layout) };
+        // SAFETY: callers pass `len > INLINE_MAX > 0`, so the layout has a non-zero size.
+        let p = unsafe {
+            if zeroed {
+                alloc_zeroed(layout)
+            } else {
+                alloc(layout)
+            }
+        };
         if p.is_null() {
             return Err(Error::NoMem);
         }
-        // SAFETY: `p` is a fresh, zero-initialised allocation of exactly `len` bytes from the
-        // global allocator with the layout `Box<[u8]>` uses for that length; the box owns it.
-        let buf = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, len)) };
-        Ok(Msg::with_body(Body::Owned(buf)))
+        // SAFETY: `p` is a fresh allocation of exactly `len` bytes from the global allocator
+        // with the layout `Box<[MaybeUninit<u8>]>` uses for that length; the box owns it.
+        // `MaybeUninit<u8>` needs no initialisation.
+        let buf = unsafe {
+            Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                p.cast::<MaybeUninit<u8>>(),
+                len,
+            ))
+        };
+        Ok(buf)
     }
 
     /// A message holding a copy of `data` (`zmq_msg_init_buffer`, `zmq_send`).
     pub fn copy_from_slice(data: &[u8]) -> Result<Msg> {
-        let mut m = Msg::with_size(data.len())?;
-        m.data_mut()
-            .expect("a fresh message is not shared")
-            .copy_from_slice(data);
-        Ok(m)
+        if data.len() <= INLINE_MAX {
+            let mut inline = [0; INLINE_MAX];
+            inline[..data.len()].copy_from_slice(data);
+            return Ok(Msg::with_body(Body::Inline {
+                len: data.len() as u8,
+                data: inline,
+            }));
+        }
+        // Not zeroed first: the copy initialises every byte.
+        let mut buf = Msg::raw_buffer(data.len(), false)?;
+        // SAFETY: `buf` holds exactly `data.len()` bytes and is a fresh allocation, so the
+        // two do not overlap; afterwards every byte is initialised, as `Body::Owned` needs.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), buf.as_mut_ptr().cast::<u8>(), data.len());
+        }
+        Ok(Msg::with_body(Body::Owned(buf)))
+    }
+
+    /// A message holding a copy of `data`, which fits inline: at most [`INLINE_MAX`]
+    /// bytes (longer data is cut there; the engine only passes frames that fit).
+    pub fn inline(data: &[u8]) -> Msg {
+        debug_assert!(data.len() <= INLINE_MAX);
+        let len = data.len().min(INLINE_MAX);
+        let mut inline = [0; INLINE_MAX];
+        inline[..len].copy_from_slice(&data[..len]);
+        Msg::with_body(Body::Inline {
+            len: len as u8,
+            data: inline,
+        })
     }
 
     /// A message over `bytes` without copying it, except that small payloads are copied
@@ -198,7 +275,7 @@ impl Msg {
     pub fn data(&self) -> &[u8] {
         match &self.body {
             Body::Inline { len, data } => &data[..usize::from(*len)],
-            Body::Owned(b) => b,
+            Body::Owned(b) => owned_bytes(b),
             Body::Shared(b) => b,
         }
     }
@@ -207,7 +284,7 @@ impl Msg {
     pub fn data_mut(&mut self) -> Option<&mut [u8]> {
         match &mut self.body {
             Body::Inline { len, data } => Some(&mut data[..usize::from(*len)]),
-            Body::Owned(b) => Some(b),
+            Body::Owned(b) => Some(owned_bytes_mut(b)),
             Body::Shared(_) => None,
         }
     }
@@ -218,7 +295,7 @@ impl Msg {
     pub fn data_ptr(&mut self) -> *mut u8 {
         match &mut self.body {
             Body::Inline { data, .. } => data.as_mut_ptr(),
-            Body::Owned(b) => b.as_mut_ptr(),
+            Body::Owned(b) => b.as_mut_ptr().cast::<u8>(),
             Body::Shared(b) => b.as_ptr().cast_mut(),
         }
     }
@@ -249,7 +326,7 @@ impl Msg {
         );
         match body {
             Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
-            Body::Owned(b) => Bytes::from(b),
+            Body::Owned(b) => Bytes::from(owned_into_bytes(b)),
             Body::Shared(b) => b,
         }
     }
@@ -273,7 +350,7 @@ impl Msg {
     fn share(&mut self) {
         if let Body::Owned(b) = &mut self.body {
             let b = std::mem::take(b);
-            self.body = Body::Shared(Bytes::from(b));
+            self.body = Body::Shared(Bytes::from(owned_into_bytes(b)));
         }
         if let Body::Shared(_) = self.body {
             self.flags |= SHARED;
@@ -410,6 +487,27 @@ impl Msg {
     pub fn move_from(&mut self, src: &mut Msg) {
         *self = std::mem::take(src);
     }
+}
+
+/// An owned buffer's bytes.
+fn owned_bytes(b: &[MaybeUninit<u8>]) -> &[u8] {
+    // SAFETY: `Body::Owned`'s invariant: every byte was initialised by Rust or the buffer was
+    // handed to C, which owns its contents (`Msg::with_size_for_c`). `MaybeUninit<u8>` and
+    // `u8` have the same layout.
+    unsafe { &*(std::ptr::from_ref(b) as *const [u8]) }
+}
+
+/// An owned buffer's bytes, writable.
+fn owned_bytes_mut(b: &mut [MaybeUninit<u8>]) -> &mut [u8] {
+    // SAFETY: as in `owned_bytes`; writes of `u8` keep every byte initialised.
+    unsafe { &mut *(std::ptr::from_mut(b) as *mut [u8]) }
+}
+
+/// An owned buffer as `Box<[u8]>`, for sharing it as `Bytes` (no copy).
+fn owned_into_bytes(b: Box<[MaybeUninit<u8>]>) -> Box<[u8]> {
+    // SAFETY: as in `owned_bytes`; the allocation and its layout are unchanged, only the
+    // element type is, and the two have the same layout.
+    unsafe { Box::from_raw(Box::into_raw(b) as *mut [u8]) }
 }
 
 /// The private metadata property that carries the source file descriptor (`ZMQ_SRCFD`).
@@ -621,6 +719,26 @@ mod tests {
         let mut m = Msg::copy_from_slice(b"abc").unwrap();
         assert_eq!(&m.take_bytes()[..], b"abc");
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn buffer_for_c_is_written_through_data_ptr() {
+        for len in [0, INLINE_MAX, INLINE_MAX + 1, 1024, 1 << 20] {
+            // SAFETY: the buffer is written in full through its raw pointer, as C would,
+            // before anything reads it.
+            let mut m = unsafe { Msg::with_size_for_c(len) }.unwrap();
+            assert_eq!(m.len(), len);
+            assert!(!m.is_shared());
+            let p = m.data_ptr();
+            // SAFETY: `p` points to `len` writable bytes owned by `m`.
+            unsafe { std::ptr::write_bytes(p, 0xA5, len) };
+            assert!(m.data().iter().all(|&b| b == 0xA5));
+            let c = m.copy();
+            assert_eq!(c.data(), m.data());
+            assert_eq!(c.into_bytes().len(), len);
+        }
+        let long: Vec<u8> = (0..=255).cycle().take(5000).collect();
+        assert_eq!(Msg::copy_from_slice(&long).unwrap().data(), &long[..]);
     }
 
     static FREES: AtomicUsize = AtomicUsize::new(0);

@@ -154,6 +154,18 @@ impl Conn {
         }
     }
 
+    /// Queues a data frame copied from `body` (see [`Connection::send_small`]); a raw
+    /// connection gets it as from [`Conn::send`].
+    ///
+    /// # Errors
+    /// As [`Conn::send`].
+    pub fn send_small(&mut self, body: &[u8], more: bool) -> Result<(), Error> {
+        match self {
+            Conn::Zmtp(c) => c.send_small(body, more),
+            Conn::Raw(c) => c.send(Frame::with_more(Bytes::copy_from_slice(body), more)),
+        }
+    }
+
     /// Queues a command (ZMTP only).
     ///
     /// # Errors

@@ -37,8 +37,8 @@ use crate::socket::options::Options;
 use crate::socket::pipes::{Peer, PipeKey};
 use crate::transport::inproc::wants_routing_id;
 use crate::zmtp::{
-    CloseReason, Config, Event, Frame, HandshakeFailure, MechanismConfig, PeerInfo, ZapRequest,
-    ZmtpVersion,
+    CloseReason, Config, Connection, Event, Frame, HandshakeFailure, MechanismConfig, PeerInfo,
+    ZapRequest, ZmtpVersion,
 };
 
 /// An I/O thread's command mailbox.
@@ -178,6 +178,9 @@ fn config(o: &Options, peer_address: &str) -> Config {
     c.zap_domain = Bytes::from(o.zap_domain.clone());
     c.zap_enforce_domain = o.zap_enforce_domain;
     c.peer_address = Bytes::from(peer_address.as_bytes().to_vec());
+    // Small frames become inline messages: copy them straight out of the read buffer.
+    const _: () = assert!(crate::zmtp::frame::SMALL_FRAME_MAX <= msg::INLINE_MAX);
+    c.small_frames = true;
     c
 }
 
@@ -545,6 +548,14 @@ impl Session {
                     }
                     self.push(m);
                 }
+                Event::SmallMessage(frame) => {
+                    let mut m = Msg::inline(frame.data());
+                    m.set_more(frame.more);
+                    if let Some(md) = &self.metadata {
+                        m.set_metadata(md.clone());
+                    }
+                    self.push(m);
+                }
                 Event::Subscribe(topic) => self.push(subscription_msg(1, &topic)),
                 Event::Cancel(topic) => self.push(subscription_msg(0, &topic)),
                 // Groups are for RADIO/DISH, which no socket type here speaks yet.
@@ -716,16 +727,19 @@ impl Session {
             let first = !self.out_in_message;
             let more = m.more();
             self.out_in_message = more;
-            let data = m.take_bytes();
-            budget = budget.saturating_sub(data.len().max(16));
+            budget = budget.saturating_sub(m.len().max(16));
+            let data = m.data();
             let sent = if subs && first && !more && matches!(data.first(), Some(0 | 1)) {
                 if data[0] == 1 {
                     engine.conn.subscribe(&data[1..])
                 } else {
                     engine.conn.cancel(&data[1..])
                 }
+            } else if data.len() <= Connection::SMALL_BODY_MAX {
+                // Copied into the output queue as it is encoded: no `Bytes` per message.
+                engine.conn.send_small(data, more)
             } else {
-                engine.conn.send(Frame::with_more(data, more))
+                engine.conn.send(Frame::with_more(m.take_bytes(), more))
             };
             // Only fails when the connection closed; its Closed event follows.
             if sent.is_err() {

@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::command::{Command, PING};
-use super::frame::{DecodeError, Decoder, Frame, Framing, TxQueue};
+#[cfg(test)]
+use super::frame::SMALL_FRAME_MAX;
+use super::frame::{DecodeError, Decoder, Frame, Framing, SmallFrame, TxQueue};
 use super::greeting::{GreetingExchange, PeerGreeting, ZmtpVersion};
 use super::mechanism::{Mechanism, MechanismConfig, MechanismContext, Status};
 use super::metadata::Metadata;
@@ -62,6 +64,10 @@ pub struct Config {
     pub zap_enforce_domain: bool,
     /// The peer's address for ZAP (numeric IP for TCP).
     pub peer_address: Bytes,
+    /// Report data frames of at most [`SMALL_FRAME_MAX`](super::frame::SMALL_FRAME_MAX) bytes as
+    /// [`Event::SmallMessage`], copied out of the read buffer, instead of
+    /// [`Event::Message`] (for a driver that stores small messages inline). Off by default.
+    pub small_frames: bool,
 }
 
 impl Config {
@@ -80,6 +86,7 @@ impl Config {
             zap_domain: Bytes::new(),
             zap_enforce_domain: false,
             peer_address: Bytes::new(),
+            small_frames: false,
         }
     }
 }
@@ -122,6 +129,8 @@ pub enum Event {
     HandshakeSucceeded(PeerInfo),
     /// A data frame; `more` says whether the message continues.
     Message(Frame),
+    /// A small data frame, copied (only with [`Config::small_frames`]).
+    SmallMessage(SmallFrame),
     /// The peer subscribes to a topic (SUBSCRIBE, or a one-frame `01`+topic message to a
     /// PUB/XPUB, or the phantom subscription for ZMTP/1.0 subscribers).
     Subscribe(Bytes),
@@ -178,6 +187,10 @@ enum Timer {
 }
 
 impl Connection {
+    /// The largest body [`Connection::send_small`] copies straight into the output queue
+    /// (the encoder's copy limit: larger bodies are sent as shared chunks anyway).
+    pub const SMALL_BODY_MAX: usize = super::frame::COPY_LIMIT;
+
     /// A new connection on a freshly established stream: queues our signature and starts
     /// the handshake timer.
     pub fn new(config: Config, now: Instant) -> Connection {
@@ -225,6 +238,12 @@ impl Connection {
                     let Some(decoder) = self.decoder else {
                         return;
                     };
+                    if self.small_frames_now() {
+                        if let Some(frame) = decoder.decode_small(buf) {
+                            self.process_small(frame);
+                            continue;
+                        }
+                    }
                     match decoder.decode(buf) {
                         Ok(Some(frame)) => self.process_frame(frame, now),
                         Ok(None) => return,
@@ -299,6 +318,26 @@ impl Connection {
             return Ok(());
         }
         self.encode(frame);
+        Ok(())
+    }
+
+    /// Queues a data frame whose body is copied from `body`, for small messages: bodies
+    /// of at most [`Connection::SMALL_BODY_MAX`] bytes are encoded straight into the output
+    /// queue, with no `Bytes` of their own, unless the mechanism wraps frames (CURVE),
+    /// which then gets a frame as from [`Connection::send`].
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_small(&mut self, body: &[u8], more: bool) -> Result<(), Error> {
+        if !self.can_send() {
+            return Err(Error::Again);
+        }
+        if body.len() > Self::SMALL_BODY_MAX || self.mechanism_wraps_frames() {
+            self.encode(Frame::with_more(Bytes::copy_from_slice(body), more));
+        } else {
+            let framing = self.decoder.map_or(Framing::V2, |d| d.framing());
+            self.tx.push_small(framing, body, more);
+        }
         Ok(())
     }
 
@@ -551,6 +590,25 @@ impl Connection {
         self.events.push_back(Event::Message(frame));
     }
 
+    /// Whether the next data frame may take the small-frame path: traffic is flowing, the
+    /// driver asked for it, frames pass the mechanism unchanged, and no data frame can be
+    /// a subscription (PUB/XPUB read those out of one-frame messages).
+    fn small_frames_now(&self) -> bool {
+        self.config.small_frames
+            && matches!(self.state, State::Ready)
+            && !self.mechanism_wraps_frames()
+            && !matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub)
+    }
+
+    /// A small data frame, as [`Connection::process_traffic`] handles a data frame.
+    fn process_small(&mut self, frame: SmallFrame) {
+        // Any frame after the handshake proves the peer alive.
+        self.timers[Timer::HeartbeatTimeout as usize] = None;
+        self.timers[Timer::HeartbeatTtl as usize] = None;
+        self.in_message = frame.more;
+        self.events.push_back(Event::SmallMessage(frame));
+    }
+
     /// A command after the handshake. Malformed and unknown ones are dropped, as libzmq's
     /// session does; a PING shorter than its TTL field is ignored (libzmq reads past it).
     fn process_command(&mut self, body: &Bytes, now: Instant) {
@@ -585,6 +643,16 @@ impl Connection {
             body.extend_from_slice(&topic);
             self.send(Frame::new(body))
         }
+    }
+
+    /// Whether the mechanism transforms data frames (CURVE boxes them); NULL and PLAIN
+    /// leave them as they are.
+    fn mechanism_wraps_frames(&self) -> bool {
+        self.mechanism.is_some()
+            && matches!(
+                self.config.mechanism,
+                MechanismConfig::CurveClient { .. } | MechanismConfig::CurveServer { .. }
+            )
     }
 
     /// Passes a frame through the mechanism and queues it.
@@ -664,5 +732,66 @@ impl Connection {
         self.state = State::Closed;
         self.timers = [None; 4];
         self.events.push_back(Event::Closed(reason));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a PUSH connection against a PULL connection with `small_frames` as given on the
+    /// PULL side, sends `bodies` and returns the PULL side's data events.
+    fn received(small_frames: bool, bodies: &[&[u8]]) -> Vec<Event> {
+        let now = Instant::now();
+        let mut push = Connection::new(Config::new(SocketType::Push), now);
+        let mut config = Config::new(SocketType::Pull);
+        config.small_frames = small_frames;
+        let mut pull = Connection::new(config, now);
+        let mut events = Vec::new();
+        let mut sent = false;
+        let (mut to_pull, mut to_push) = (BytesMut::new(), BytesMut::new());
+        for _ in 0..10 {
+            if push.can_send() && !sent {
+                for (i, body) in bodies.iter().enumerate() {
+                    push.send_small(body, i + 1 < bodies.len()).unwrap();
+                }
+                sent = true;
+            }
+            shuttle(&mut push, &mut pull, &mut to_pull, now);
+            shuttle(&mut pull, &mut push, &mut to_push, now);
+            while let Some(e) = pull.poll_event() {
+                if matches!(e, Event::Message(_) | Event::SmallMessage(_)) {
+                    events.push(e);
+                }
+            }
+        }
+        events
+    }
+
+    fn shuttle(from: &mut Connection, to: &mut Connection, buf: &mut BytesMut, now: Instant) {
+        let mut out = Vec::new();
+        from.poll_transmit(&mut out);
+        buf.extend_from_slice(&out.concat());
+        to.handle_bytes(buf, now);
+    }
+
+    #[test]
+    fn small_frames_are_reported_copied_when_asked() {
+        let big = [7u8; SMALL_FRAME_MAX + 1];
+        let events = received(true, &[b"ab", &[], &big]);
+        let [
+            Event::SmallMessage(a),
+            Event::SmallMessage(b),
+            Event::Message(c),
+        ] = &events[..]
+        else {
+            panic!("{events:?}");
+        };
+        assert_eq!((a.data(), a.more), (&b"ab"[..], true));
+        assert_eq!((b.data(), b.more), (&b""[..], true));
+        assert_eq!(*c, Frame::new(big.to_vec()));
+
+        let events = received(false, &[b"ab"]);
+        assert_eq!(events, [Event::Message(Frame::new(&b"ab"[..]))]);
     }
 }

@@ -9,13 +9,15 @@
 //!   flags byte (so 0 is invalid) and flags bit 0 is MORE.
 //!
 //! The decoder works on a caller's `BytesMut` and hands frames up as `Bytes` split off that
-//! buffer, so bodies are never copied. `ZMQ_MAXMSGSIZE` is checked as soon as the size field
+//! buffer, so bodies are never copied; only small data frames ([`SMALL_FRAME_MAX`] bytes,
+//! which the socket layer stores inline anyway) can be copied out instead
+//! ([`Decoder::decode_small`]), sparing a reference-counted slice per frame. `ZMQ_MAXMSGSIZE` is checked as soon as the size field
 //! is complete, before waiting for (or allocating) the body. The encoder produces the header
 //! and the body as separate chunks so large bodies go to `writev` without a copy.
 
 use std::collections::VecDeque;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 /// Flag bit: another frame of this message follows.
 pub const FLAG_MORE: u8 = 0x01;
@@ -61,6 +63,35 @@ impl Frame {
             more: false,
             command: true,
         }
+    }
+}
+
+/// The largest body a [`SmallFrame`] holds: libzmq's inline message size on 64-bit
+/// systems, so the socket layer stores it without an allocation.
+pub const SMALL_FRAME_MAX: usize = 33;
+
+/// A small data frame copied out of the read buffer (no shared-buffer reference count).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SmallFrame {
+    len: u8,
+    data: [u8; SMALL_FRAME_MAX],
+    /// Another frame of the same message follows.
+    pub more: bool,
+}
+
+impl SmallFrame {
+    /// The frame body.
+    pub fn data(&self) -> &[u8] {
+        &self.data[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for SmallFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmallFrame")
+            .field("data", &self.data())
+            .field("more", &self.more)
+            .finish()
     }
 }
 
@@ -118,13 +149,36 @@ impl Decoder {
         if (buf.len() as u64) < total {
             return Ok(None);
         }
-        let mut frame = buf.split_to(total as usize);
-        let _ = frame.split_to(header.header_len);
+        // Header first, then the body as one split: one reference count, not two.
+        buf.advance(header.header_len);
+        let body = buf.split_to(header.body_len as usize);
         Ok(Some(Frame {
-            data: frame.freeze(),
+            data: body.freeze(),
             more: header.flags & FLAG_MORE != 0,
             command: self.framing == Framing::V2 && header.flags & FLAG_COMMAND != 0,
         }))
+    }
+
+    /// Takes the next frame off the front of `buf` by copying it, if it is complete, a data
+    /// frame (not a command) and at most [`SMALL_FRAME_MAX`] bytes long. Otherwise returns
+    /// `None` and consumes nothing: [`Decoder::decode`] then handles the frame (and any
+    /// error).
+    pub fn decode_small(&self, buf: &mut BytesMut) -> Option<SmallFrame> {
+        let header = self.header(buf).ok()??;
+        let body_len = usize::try_from(header.body_len).ok()?;
+        let command = self.framing == Framing::V2 && header.flags & FLAG_COMMAND != 0;
+        if command || body_len > SMALL_FRAME_MAX {
+            return None;
+        }
+        let body = buf.get(header.header_len..header.header_len + body_len)?;
+        let mut data = [0; SMALL_FRAME_MAX];
+        data[..body_len].copy_from_slice(body);
+        buf.advance(header.header_len + body_len);
+        Some(SmallFrame {
+            len: body_len as u8,
+            data,
+            more: header.flags & FLAG_MORE != 0,
+        })
     }
 
     /// How many bytes in total `buf` must hold before the next frame is complete, or 0 if
@@ -209,7 +263,7 @@ struct Header {
 
 /// Bodies up to this size are copied next to their header (one chunk); larger ones are
 /// queued as their own chunk, shared, never copied.
-const COPY_LIMIT: usize = 512;
+pub const COPY_LIMIT: usize = 512;
 
 /// Encoded output waiting to be written: a list of chunks for a gathered write.
 #[derive(Debug, Default)]
@@ -238,11 +292,36 @@ impl TxQueue {
     /// SUBSCRIBE/CANCEL name or the `01`/`00` subscription byte, so the topic is not copied).
     pub fn push_frame_with_prefix(&mut self, framing: Framing, frame: &Frame, prefix: &[u8]) {
         let size = (prefix.len() + frame.data.len()) as u64;
-        let more = if frame.more { FLAG_MORE } else { 0 };
+        self.push_header(framing, size, frame.more, frame.command);
+        self.staging.put_slice(prefix);
+        self.push_body(&frame.data);
+    }
+
+    /// Encodes a data frame whose body is copied from `body` (at most [`COPY_LIMIT`]
+    /// bytes), so a small message needs no `Bytes` of its own.
+    pub fn push_small(&mut self, framing: Framing, body: &[u8], more: bool) {
+        debug_assert!(body.len() <= COPY_LIMIT);
+        self.push_header(framing, body.len() as u64, more, false);
+        self.staging.put_slice(body);
+    }
+
+    /// Appends a body: copied if small, otherwise a shared chunk of its own.
+    pub fn push_body(&mut self, body: &Bytes) {
+        if body.len() <= COPY_LIMIT {
+            self.staging.put_slice(body);
+        } else {
+            self.flush_staging();
+            self.chunks.push_back(body.clone());
+        }
+    }
+
+    /// Writes the header of a frame with a body of `size` bytes.
+    fn push_header(&mut self, framing: Framing, size: u64, more: bool, command: bool) {
+        let more = if more { FLAG_MORE } else { 0 };
         match framing {
             Framing::V2 => {
                 let mut flags = more;
-                if frame.command {
+                if command {
                     flags |= FLAG_COMMAND;
                 }
                 if size > 255 {
@@ -263,18 +342,6 @@ impl TxQueue {
                 }
                 self.staging.put_u8(more);
             }
-        }
-        self.staging.put_slice(prefix);
-        self.push_body(&frame.data);
-    }
-
-    /// Appends a body: copied if small, otherwise a shared chunk of its own.
-    pub fn push_body(&mut self, body: &Bytes) {
-        if body.len() <= COPY_LIMIT {
-            self.staging.put_slice(body);
-        } else {
-            self.flush_staging();
-            self.chunks.push_back(body.clone());
         }
     }
 
@@ -346,6 +413,24 @@ mod tests {
     }
 
     #[test]
+    fn small_bodies_encode_as_frames() {
+        for framing in [Framing::V1, Framing::V2] {
+            for (body, more) in [
+                (&b""[..], false),
+                (b"hi", true),
+                (&[3u8; COPY_LIMIT], false),
+            ] {
+                let mut q = TxQueue::new();
+                q.push_small(framing, body, more);
+                let mut out = Vec::new();
+                q.drain_into(&mut out);
+                let want = encode(framing, &Frame::with_more(body.to_vec(), more));
+                assert_eq!(out.concat(), want, "{framing:?} {}", body.len());
+            }
+        }
+    }
+
+    #[test]
     fn large_bodies_are_shared_not_copied() {
         let body = Bytes::from(vec![9u8; 4096]);
         let mut q = TxQueue::new();
@@ -393,6 +478,37 @@ mod tests {
                 assert_eq!(got, want, "{framing:?} split {split}");
             }
         }
+    }
+
+    #[test]
+    fn small_frames_are_copied_out_and_others_left_alone() {
+        for framing in [Framing::V1, Framing::V2] {
+            let dec = Decoder::new(framing, -1);
+            let mut wire = Vec::new();
+            wire.extend(encode(framing, &Frame::with_more("hi", true)));
+            wire.extend(encode(framing, &Frame::new(vec![4u8; SMALL_FRAME_MAX])));
+            wire.extend(encode(framing, &Frame::new(vec![5u8; SMALL_FRAME_MAX + 1])));
+            wire.extend(encode(framing, &Frame::command(&b"\x04PING"[..])));
+            let mut buf = BytesMut::from(&wire[..3]);
+            assert_eq!(dec.decode_small(&mut buf), None);
+            assert_eq!(buf.len(), 3);
+            let mut buf = BytesMut::from(&wire[..]);
+            let f = dec.decode_small(&mut buf).unwrap();
+            assert_eq!((f.data(), f.more), (&b"hi"[..], true));
+            let f = dec.decode_small(&mut buf).unwrap();
+            assert_eq!((f.data(), f.more), (&[4u8; SMALL_FRAME_MAX][..], false));
+            let left = buf.len();
+            assert_eq!(dec.decode_small(&mut buf), None);
+            assert_eq!(buf.len(), left);
+            assert_eq!(dec.decode(&mut buf).unwrap().unwrap().data.len(), 34);
+            if framing == Framing::V2 {
+                assert_eq!(dec.decode_small(&mut buf), None);
+                assert!(dec.decode(&mut buf).unwrap().unwrap().command);
+            }
+        }
+        let mut buf = BytesMut::from(&[0, 11][..]);
+        assert_eq!(Decoder::new(Framing::V2, 10).decode_small(&mut buf), None);
+        assert_eq!(buf.len(), 2);
     }
 
     #[test]
