@@ -5,16 +5,17 @@
 //! CURVE MESSAGE boxes. Every blocking call has a timeout.
 
 use std::ffi::c_int;
-use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{build_c_peer, last_endpoint, line_reader, set_int, term};
 use zmq::consts::*;
 use zmq::ctx::Context;
 use zmq::error::Error;
@@ -22,10 +23,6 @@ use zmq::keys::keypair_z85;
 use zmq::msg::Msg;
 use zmq::socket::base::Socket;
 use zmq::socket::kind::SocketType;
-
-fn set_int(s: &Socket, opt: c_int, v: c_int) {
-    s.set_option(opt, Some(&v.to_ne_bytes())).unwrap();
-}
 
 fn set_bytes(s: &Socket, opt: c_int, v: &[u8]) {
     s.set_option(opt, Some(v)).unwrap();
@@ -42,27 +39,12 @@ fn socket(ctx: &Context, ty: SocketType) -> Socket {
 
 fn bind_tcp(s: &Socket) -> String {
     s.bind("tcp://127.0.0.1:*").unwrap();
-    let v = s.get_option(ZMQ_LAST_ENDPOINT, 256).unwrap();
-    String::from_utf8(v)
-        .unwrap()
-        .trim_end_matches('\0')
-        .to_owned()
+    last_endpoint(s)
 }
 
 fn send(s: &Socket, data: &[u8]) {
     let mut m = Msg::copy_from_slice(data).unwrap();
     s.send(&mut m, 0).unwrap();
-}
-
-/// `zmq_ctx_term`, failing the test if it does not finish within 10 s.
-fn term(ctx: Context) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        ctx.terminate();
-        let _ = tx.send(());
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("zmq_ctx_term did not finish");
 }
 
 /// Our ZAP handler: 200 with user id "rust-user" when the PLAIN password is "secret" (or
@@ -125,48 +107,10 @@ impl Drop for ZapHandler {
 
 // ---- the libzmq peer ----
 
-/// Builds the C peer once; `None` (after a message) when there is no cc or libzmq.
-fn libzmq_peer() -> Option<PathBuf> {
-    static PEER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = PEER.get_or_init(|| {
-        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/security_peer.c");
-        let out = std::env::temp_dir().join(format!("zmq-rs-security-peer-{}", std::process::id()));
-        match Command::new("cc")
-            .arg("-o")
-            .arg(&out)
-            .arg(src)
-            .arg("-lzmq")
-            .output()
-        {
-            Ok(o) if o.status.success() => Ok(out),
-            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-    });
-    match built {
-        Ok(p) => Some(p.clone()),
-        Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but the libzmq peer cannot be built: {why}"
-            );
-            let _ = writeln!(std::io::stderr(), "skipping libzmq interop: {why}");
-            None
-        }
-    }
-}
-
 /// The peer process (killed if the test fails first) and its output lines.
 struct Peer {
-    child: Child,
+    child: common::Peer,
     lines: Receiver<String>,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Peer {
@@ -176,23 +120,19 @@ impl Peer {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Peer { child, lines }
+        let lines = line_reader(child.stdout.take().unwrap());
+        Peer {
+            child: common::Peer(child),
+            lines,
+        }
     }
 
     fn line(&self) -> String {
         self.lines
             .recv_timeout(Duration::from_secs(10))
             .expect("the libzmq peer printed nothing")
+            .trim_end()
+            .to_owned()
     }
 
     /// A server's "bound <endpoint>" line.
@@ -207,7 +147,7 @@ impl Peer {
     fn finish(mut self) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.child.0.try_wait().unwrap() {
                 assert!(status.success(), "libzmq peer failed: {status}");
                 break;
             }
@@ -216,13 +156,13 @@ impl Peer {
         }
         let mut out = Vec::new();
         while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
-            out.push(line);
+            out.push(line.trim_end().to_owned());
         }
         out
     }
 
     fn has_exited(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_some()
+        self.child.0.try_wait().unwrap().is_some()
     }
 }
 
@@ -235,7 +175,7 @@ fn lines(v: &[&str]) -> Vec<String> {
 /// Our PLAIN server with our ZAP handler, libzmq's client: the request carries the
 /// handler's User-Id; a wrong password gets nothing through.
 fn plain_ours_server(password: &str) {
-    let Some(exe) = libzmq_peer() else {
+    let Some(exe) = build_c_peer("security_peer") else {
         return;
     };
     let ctx = Context::new();
@@ -275,7 +215,7 @@ fn plain_libzmq_client_refused_by_ours() {
 
 /// libzmq's PLAIN server and ZAP handler, our client.
 fn plain_ours_client(password: &[u8]) {
-    let Some(exe) = libzmq_peer() else {
+    let Some(exe) = build_c_peer("security_peer") else {
         return;
     };
     let peer = Peer::start(&exe, &["plain-server", "tcp://127.0.0.1:*"]);
@@ -315,7 +255,7 @@ fn plain_ours_client_refused_by_libzmq() {
 /// Our CURVE server (no ZAP handler: any client key), libzmq's client with heartbeats; it
 /// knows `server_key`.
 fn curve_ours_server(right_key: bool) {
-    let Some(exe) = libzmq_peer() else {
+    let Some(exe) = build_c_peer("security_peer") else {
         return;
     };
     let (server_public, server_secret) = keypair_z85();
@@ -363,7 +303,7 @@ fn curve_libzmq_client_wrong_key() {
 
 /// libzmq's CURVE server with heartbeats, our client with heartbeats.
 fn curve_ours_client(right_key: bool) {
-    let Some(exe) = libzmq_peer() else {
+    let Some(exe) = build_c_peer("security_peer") else {
         return;
     };
     let (server_public, server_secret) = keypair_z85();
@@ -413,7 +353,7 @@ fn curve_ours_client_wrong_key() {
 /// Our CURVE PUB, libzmq's SUB: its subscription arrives inside a MESSAGE box and filters.
 #[test]
 fn curve_ours_pub_libzmq_sub() {
-    let Some(exe) = libzmq_peer() else {
+    let Some(exe) = build_c_peer("security_peer") else {
         return;
     };
     let (server_public, server_secret) = keypair_z85();
