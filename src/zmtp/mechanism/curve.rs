@@ -24,6 +24,7 @@
 
 mod message_box;
 mod poly1305_donna;
+mod salsa20_core;
 
 use std::collections::VecDeque;
 

@@ -16,13 +16,11 @@
 
 use crypto_box::{PublicKey, SecretKey};
 use curve25519_dalek::MontgomeryPoint;
-use salsa20::Salsa20;
 use salsa20::cipher::consts::U10;
 use salsa20::cipher::zeroize::{Zeroize, Zeroizing};
-use salsa20::cipher::{KeyIvInit, StreamCipher};
 use salsa20::hsalsa;
 
-use super::poly1305_donna;
+use super::{poly1305_donna, salsa20_core};
 
 /// The Poly1305 tag in front of every box.
 pub(crate) const TAG_LEN: usize = 16;
@@ -57,31 +55,50 @@ impl DirectionKey {
         DirectionKey(hsalsa::<U10>(shared.into(), prefix.into()).into())
     }
 
-    /// The stream cipher for one nonce and its one-time Poly1305 key.
-    fn start(&self, counter: u64) -> (Salsa20, Zeroizing<[u8; 32]>) {
-        let mut cipher = Salsa20::new((&self.0).into(), (&counter.to_be_bytes()).into());
-        let mut mac_key = Zeroizing::new([0u8; 32]);
-        cipher.apply_keystream(&mut mac_key[..]);
-        (cipher, mac_key)
+    /// Keystream block 0 for a nonce: the one-time Poly1305 key, then the keystream for
+    /// the first 32 message bytes.
+    fn first_block(&self, nonce: &[u8; 8]) -> Zeroizing<[u8; 64]> {
+        let mut block = Zeroizing::new([0u8; 64]);
+        salsa20_core::xor_keystream(&self.0, nonce, 0, &mut block[..]);
+        block
+    }
+
+    /// XORs the message keystream (block 0 from byte 32 on, then blocks 1...) into `buf`.
+    fn xor_message(&self, nonce: &[u8; 8], first: &[u8; 64], buf: &mut [u8]) {
+        let head = buf.len().min(32);
+        let (start, rest) = buf.split_at_mut(head);
+        for (b, k) in start.iter_mut().zip(&first[32..]) {
+            *b ^= k;
+        }
+        salsa20_core::xor_keystream(&self.0, nonce, 1, rest);
     }
 
     /// Encrypts `buf` in place under nonce `prefix | counter`; returns the tag.
     pub(crate) fn seal(&self, counter: u64, buf: &mut [u8]) -> [u8; 16] {
-        let (mut cipher, mac_key) = self.start(counter);
-        cipher.apply_keystream(buf);
-        poly1305_donna::tag(&mac_key, buf)
+        let nonce = counter.to_be_bytes();
+        let first = self.first_block(&nonce);
+        self.xor_message(&nonce, &first, buf);
+        poly1305_donna::tag(mac_key(&first), buf)
     }
 
     /// Checks `tag` over the ciphertext `buf` and decrypts it in place. On failure `buf`
     /// is left as it was.
     pub(crate) fn open(&self, counter: u64, buf: &mut [u8], tag: &[u8; 16]) -> bool {
-        let (mut cipher, mac_key) = self.start(counter);
-        if !ct_eq_16(&poly1305_donna::tag(&mac_key, buf), tag) {
+        let nonce = counter.to_be_bytes();
+        let first = self.first_block(&nonce);
+        if !ct_eq_16(&poly1305_donna::tag(mac_key(&first), buf), tag) {
             return false;
         }
-        cipher.apply_keystream(buf);
+        self.xor_message(&nonce, &first, buf);
         true
     }
+}
+
+/// The one-time Poly1305 key: the first half of keystream block 0.
+fn mac_key(first: &[u8; 64]) -> &[u8; 32] {
+    first
+        .first_chunk::<32>()
+        .expect("a 64-byte block has 32 leading bytes")
 }
 
 /// A whole tag-first box of `plaintext` under k and nonce `prefix | counter`, for the
