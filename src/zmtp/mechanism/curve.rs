@@ -22,13 +22,19 @@
 //! * A second WELCOME is an unexpected command. libzmq's client reprocesses it and sends a
 //!   second INITIATE, which its server then rejects anyway.
 
+mod message_box;
+mod poly1305_donna;
+mod salsa20_core;
+
 use std::collections::VecDeque;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use crypto_box::aead::rand_core::RngCore;
-use crypto_box::aead::{Aead, AeadInPlace, OsRng, Tag};
+use crypto_box::aead::{Aead, OsRng};
 use crypto_box::{Nonce, PublicKey, SalsaBox, SecretKey};
+use salsa20::cipher::zeroize::Zeroizing;
 
+use self::message_box::{DirectionKey, open_box, seal_box, shared_key};
 use super::{
     CURVE_KEY_LEN, Mechanism, MechanismContext, Status, ZapClient, check_basic_command_structure,
     command_with_properties, process_error_command, protocol_failure, zap_error_command,
@@ -55,8 +61,7 @@ const WELCOME_NONCE: &[u8; 8] = b"WELCOME-";
 const COOKIE_NONCE: &[u8; 8] = b"COOKIE--";
 const VOUCH_NONCE: &[u8; 8] = b"VOUCH---";
 
-/// The Poly1305 tag in front of every box.
-const TAG_LEN: usize = 16;
+use self::message_box::TAG_LEN;
 /// HELLO body size.
 const HELLO_LEN: usize = 200;
 /// WELCOME body size.
@@ -128,9 +133,18 @@ struct Codec {
     tx_nonce: u64,
     /// The last short nonce received in a HELLO, INITIATE, READY or MESSAGE.
     rx_nonce: u64,
-    /// `crypto_box_beforenm` of the peer's short-term public key and ours; set once the
-    /// handshake has exchanged them.
-    shared: Option<SalsaBox>,
+    /// Set once the handshake has exchanged the short-term keys.
+    keys: Option<SessionKeys>,
+}
+
+/// The keys of the short-term pair.
+struct SessionKeys {
+    /// `crypto_box_beforenm` of the peer's short-term public key and our secret one: seals
+    /// INITIATE and READY.
+    shared: Zeroizing<[u8; 32]>,
+    /// The MESSAGE subkeys of each direction (see `message_box`).
+    tx: DirectionKey,
+    rx: DirectionKey,
 }
 
 impl std::fmt::Debug for Codec {
@@ -138,7 +152,7 @@ impl std::fmt::Debug for Codec {
         f.debug_struct("Codec")
             .field("tx_nonce", &self.tx_nonce)
             .field("rx_nonce", &self.rx_nonce)
-            .field("keyed", &self.shared.is_some())
+            .field("keyed", &self.keys.is_some())
             .finish()
     }
 }
@@ -150,8 +164,17 @@ impl Codec {
             rx_prefix,
             tx_nonce: 1,
             rx_nonce: 1,
-            shared: None,
+            keys: None,
         }
+    }
+
+    /// Keys the codec with the shared key of the short-term pair.
+    fn set_shared(&mut self, shared: Zeroizing<[u8; 32]>) {
+        self.keys = Some(SessionKeys {
+            tx: DirectionKey::new(&shared, self.tx_prefix),
+            rx: DirectionKey::new(&shared, self.rx_prefix),
+            shared,
+        });
     }
 
     /// Takes the next short nonce. Running out after 2^64 - 1 boxes would reuse a nonce,
@@ -162,10 +185,20 @@ impl Codec {
         Ok(n)
     }
 
-    fn shared(&self) -> Result<&SalsaBox, ProtocolError> {
-        self.shared
+    fn keys(&self) -> Result<&SessionKeys, ProtocolError> {
+        self.keys
             .as_ref()
             .ok_or_else(|| ProtocolError::new(consts::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))
+    }
+
+    /// A tag-first box under the short-term shared key with a short nonce.
+    fn seal(
+        &self,
+        prefix: &[u8; 16],
+        counter: u64,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, ProtocolError> {
+        Ok(seal_box(&self.keys()?.shared, prefix, counter, plaintext))
     }
 
     /// Boxes a frame as one MESSAGE. The frame's MORE and COMMAND bits travel inside the
@@ -180,21 +213,14 @@ impl Codec {
         if frame.command {
             flags |= FLAG_COMMAND;
         }
+        let keys = self.keys()?;
         let mut body = BytesMut::with_capacity(MESSAGE_HEADER_LEN + 1 + frame.data.len());
         body.put_slice(MESSAGE);
         body.put_u64(counter);
         body.put_bytes(0, TAG_LEN);
         body.put_u8(flags);
         body.put_slice(&frame.data);
-        // Encryption fails only for inputs far beyond any frame size.
-        let tag = self
-            .shared()?
-            .encrypt_in_place_detached(
-                &short_nonce(self.tx_prefix, counter),
-                b"",
-                &mut body[MESSAGE_HEADER_LEN..],
-            )
-            .map_err(|_| ProtocolError::new(consts::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))?;
+        let tag = keys.tx.seal(counter, &mut body[MESSAGE_HEADER_LEN..]);
         body[MESSAGE_HEADER_LEN - TAG_LEN..MESSAGE_HEADER_LEN].copy_from_slice(&tag);
         Ok(Frame::new(body.freeze()))
     }
@@ -230,7 +256,7 @@ impl Codec {
             ));
         }
         self.rx_nonce = counter;
-        let Ok(cipher) = self.shared() else {
+        let Some(keys) = &self.keys else {
             return Err(protocol_failure(
                 events,
                 ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
@@ -241,10 +267,14 @@ impl Codec {
             .try_into_mut()
             .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
         let (head, boxed) = buf.split_at_mut(MESSAGE_HEADER_LEN);
-        let tag = Tag::<SalsaBox>::clone_from_slice(&head[MESSAGE_HEADER_LEN - TAG_LEN..]);
-        cipher
-            .decrypt_in_place_detached(&short_nonce(self.rx_prefix, counter), b"", boxed, &tag)
-            .map_err(|_| protocol_failure(events, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC))?;
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(&head[MESSAGE_HEADER_LEN - TAG_LEN..]);
+        if !keys.rx.open(counter, boxed, &tag) {
+            return Err(protocol_failure(
+                events,
+                ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
+            ));
+        }
         let flags = buf[MESSAGE_HEADER_LEN];
         let data = buf.freeze().slice(MESSAGE_HEADER_LEN + 1..);
         Ok(Frame {
@@ -357,7 +387,8 @@ impl CurveClient {
         };
         let cn_server = PublicKey::from(key(&plaintext[..32]));
         self.cookie.copy_from_slice(&plaintext[32..]);
-        self.codec.shared = Some(SalsaBox::new(&cn_server, &self.cn_secret));
+        self.codec
+            .set_shared(shared_key(&cn_server, &self.cn_secret));
         self.cn_server = Some(cn_server);
         self.state = ClientState::SendingInitiate;
         Ok(())
@@ -385,11 +416,7 @@ impl CurveClient {
         metadata.encode_into(&mut md);
         plaintext.extend_from_slice(&md);
         let counter = self.codec.next_nonce()?;
-        let boxed = seal(
-            self.codec.shared()?,
-            &short_nonce(INITIATE_NONCE, counter),
-            &plaintext,
-        )?;
+        let boxed = self.codec.seal(INITIATE_NONCE, counter, &plaintext)?;
         let mut b = BytesMut::with_capacity(INITIATE.len() + COOKIE_LEN + 8 + boxed.len());
         b.put_slice(INITIATE);
         b.put_slice(&self.cookie);
@@ -406,9 +433,9 @@ impl CurveClient {
         }
         let counter = be_u64(&body[6..14]);
         self.codec.rx_nonce = counter;
-        let plaintext = match (&self.codec.shared, self.state) {
-            (Some(c), ClientState::WaitingForReady) => {
-                open(c, &short_nonce(READY_NONCE, counter), &body[14..])
+        let plaintext = match (&self.codec.keys, self.state) {
+            (Some(keys), ClientState::WaitingForReady) => {
+                open_box(&keys.shared, READY_NONCE, counter, &body[14..])
             }
             _ => None,
         };
@@ -660,9 +687,8 @@ impl CurveServer {
         }
         let counter = be_u64(&body[105..113]);
         self.codec.rx_nonce = counter;
-        let shared = SalsaBox::new(&PublicKey::from(self.cn_client), &self.cn_secret);
-        let Some(plaintext) = open(&shared, &short_nonce(INITIATE_NONCE, counter), &body[113..])
-        else {
+        let shared = shared_key(&PublicKey::from(self.cn_client), &self.cn_secret);
+        let Some(plaintext) = open_box(&shared, INITIATE_NONCE, counter, &body[113..]) else {
             return Err(self.fail(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC));
         };
         let client_key = key(&plaintext[..32]);
@@ -678,7 +704,7 @@ impl CurveServer {
         if vouch[..32] != self.cn_client {
             return Err(self.fail(ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE));
         }
-        self.codec.shared = Some(shared);
+        self.codec.set_shared(shared);
         // ZAP whenever a domain is set or enforcement is off (then a missing handler means
         // "Stonehouse": encryption without authentication).
         if !self.ctx.zap_domain.is_empty() || !self.ctx.zap_enforce_domain {
@@ -701,11 +727,7 @@ impl CurveServer {
     fn ready(&mut self) -> Result<Bytes, ProtocolError> {
         let metadata = command_with_properties(b"", &self.ctx);
         let counter = self.codec.next_nonce()?;
-        let boxed = seal(
-            self.codec.shared()?,
-            &short_nonce(READY_NONCE, counter),
-            &metadata,
-        )?;
+        let boxed = self.codec.seal(READY_NONCE, counter, &metadata)?;
         let mut b = BytesMut::with_capacity(READY_MIN_LEN + metadata.len());
         b.put_slice(READY);
         b.put_u64(counter);
