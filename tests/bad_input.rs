@@ -14,9 +14,10 @@ use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{Remote, hex, monitor, next_event, remote_event, unhex};
+use common::{OurZap, Remote, ZapRule, hex, monitor, next_event, remote_event, unhex};
 use zmq::consts::*;
 use zmq::ctx::Context;
+use zmq::keys::generate_keypair;
 use zmq::msg::Msg;
 use zmq::socket::base::Socket;
 use zmq::socket::kind::SocketType;
@@ -80,6 +81,47 @@ impl Target {
         match self {
             Target::Ours { .. } => "ours",
             Target::Theirs { .. } => "libzmq",
+        }
+    }
+
+    fn set_bytes(&self, opt: c_int, v: &[u8]) {
+        match self {
+            Target::Ours { sock, .. } => sock.set_option(opt, Some(v)).unwrap(),
+            Target::Theirs { remote, id, .. } => {
+                remote
+                    .call(&format!("setbin {id} {opt} {}", hex(v)))
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Makes the socket a PLAIN server (with a ZAP handler saying 200 in its process) or
+    /// a CURVE server with `secret`.
+    fn secure(&self, security: Security, secret: &[u8; 32]) -> Option<OurZap> {
+        match security {
+            Security::Null => None,
+            Security::Plain => {
+                self.set_int(ZMQ_PLAIN_SERVER, 1);
+                match self {
+                    Target::Ours { ctx, .. } => Some(OurZap::start(
+                        ctx,
+                        ZapRule {
+                            status: "200",
+                            user: "good",
+                            allow: None,
+                        },
+                    )),
+                    Target::Theirs { remote, .. } => {
+                        remote.call("zap 200 good").unwrap();
+                        None
+                    }
+                }
+            }
+            Security::Curve => {
+                self.set_int(ZMQ_CURVE_SERVER, 1);
+                self.set_bytes(ZMQ_CURVE_SECRETKEY, secret);
+                None
+            }
         }
     }
 
@@ -250,9 +292,18 @@ fn good_start() -> Vec<u8> {
 
 // ---- the cases ----
 
+/// The bound socket's mechanism (the good peer uses the matching client side).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Security {
+    Null,
+    Plain,
+    Curve,
+}
+
 /// What the raw peer writes, and what must follow.
 struct Case {
     name: &'static str,
+    security: Security,
     /// Written in turn; before each stage after the first, the peer waits for the
     /// socket's READY (its handshake is done).
     stages: Vec<Vec<u8>>,
@@ -311,8 +362,30 @@ fn cases() -> Vec<Case> {
     let mut metadata = property(b"Socket-Type", b"DEALER");
     metadata.extend(property(b"Identity", b"good"));
     impostor.extend(command(b"READY", &metadata));
+    // PLAIN and CURVE servers: a client greeting, then one bad handshake command.
+    let plain = |cmd: Vec<u8>| {
+        let mut out = greeting(b"PLAIN", 3, 1);
+        out.extend(cmd);
+        out
+    };
+    let curve = |cmd: Vec<u8>| {
+        let mut out = greeting(b"CURVE", 3, 1);
+        out.extend(cmd);
+        out
+    };
+    // A CURVE HELLO body after the name: version 1.0, padding, C', short nonce 1, box.
+    let curve_hello = |size: usize| {
+        let mut body = vec![1, 0];
+        body.extend_from_slice(&[0; 72]);
+        body.extend_from_slice(&[0x42; 32]);
+        body.extend_from_slice(&1u64.to_be_bytes());
+        body.extend_from_slice(&[0x17; 80]);
+        body.truncate(size - 6);
+        body
+    };
     let case = |name, stages, dropped, events| Case {
         name,
+        security: Security::Null,
         stages,
         shutdown: false,
         unlimited: false,
@@ -456,6 +529,84 @@ fn cases() -> Vec<Case> {
             vec![ACCEPTED, SUCCEEDED],
         ),
         Case {
+            security: Security::Plain,
+            ..case(
+                "PLAIN HELLO with a trailing byte",
+                vec![plain(command(b"HELLO", b"\x05admin\x08passwordX"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Plain,
+            ..case(
+                "PLAIN HELLO with the username past its end",
+                vec![plain(command(b"HELLO", b"\x09adm"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Plain,
+            ..case(
+                "PLAIN unknown command instead of HELLO",
+                vec![plain(command(b"FOOO", b"bar"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE HELLO of 199 bytes",
+                vec![curve(command(b"HELLO", &curve_hello(199)))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE HELLO with a bad box",
+                vec![curve(command(b"HELLO", &curve_hello(200)))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE unknown command instead of HELLO",
+                vec![curve(command(b"FOOO", b"bar"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
             shutdown: true,
             ..case(
                 "truncated greeting then close",
@@ -508,11 +659,31 @@ fn closed_within(s: &mut TcpStream, wait: Duration, got: &mut Vec<u8>) -> bool {
 fn run_bound(libzmq: bool, case: &Case) -> Option<(bool, Vec<Ev>, Vec<u8>)> {
     let max = if case.unlimited { -1 } else { 1000 };
     let target = Target::new(libzmq, ZMQ_ROUTER, &[(ZMQ_HANDSHAKE_IVL, 1000)], max)?;
+    let (server_public, server_secret) = generate_keypair();
+    let zap = target.secure(case.security, &server_secret);
     let ep = target.bind();
     assert_eq!(target.event(5000), Some((ZMQ_EVENT_LISTENING, 0)));
     // A good libzmq peer, connected before and used after the bad one.
     let good = Remote::start()?;
     let dealer = good.socket(ZMQ_DEALER);
+    let mut credentials: Vec<(c_int, Vec<u8>)> = Vec::new();
+    match case.security {
+        Security::Null => {}
+        Security::Plain => {
+            credentials.push((ZMQ_PLAIN_USERNAME, b"admin".to_vec()));
+            credentials.push((ZMQ_PLAIN_PASSWORD, b"password".to_vec()));
+        }
+        Security::Curve => {
+            let (public, secret) = generate_keypair();
+            credentials.push((ZMQ_CURVE_SERVERKEY, server_public.to_vec()));
+            credentials.push((ZMQ_CURVE_PUBLICKEY, public.to_vec()));
+            credentials.push((ZMQ_CURVE_SECRETKEY, secret.to_vec()));
+        }
+    }
+    for (opt, v) in credentials {
+        good.call(&format!("setbin {dealer} {opt} {}", hex(&v)))
+            .unwrap();
+    }
     good.call(&format!(
         "setbin {dealer} {ZMQ_ROUTING_ID} {}",
         hex(b"good")
@@ -562,6 +733,7 @@ fn run_bound(libzmq: bool, case: &Case) -> Option<(bool, Vec<Ev>, Vec<u8>)> {
     );
     drop(raw);
     good.quit();
+    drop(zap);
     target.finish();
     Some((dropped, events, got))
 }

@@ -12,13 +12,11 @@
 mod common;
 
 use std::ffi::c_int;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::{
-    Event, Remote, hex, last_endpoint, monitor, next_event, remote_event, set_int, unhex,
+    Event, OurZap, Remote, ZapRule, hex, last_endpoint, monitor, next_event, remote_event, set_int,
+    unhex,
 };
 use zmq::consts::*;
 use zmq::ctx::Context;
@@ -30,80 +28,6 @@ use zmq::socket::kind::SocketType;
 
 /// How long one receive or one awaited event may take.
 const WAIT_MS: c_int = 5000;
-
-/// What a ZAP handler answers: `status` and `user`, or 200 for the CURVE client key `allow`.
-#[derive(Clone)]
-struct ZapRule {
-    status: &'static str,
-    user: &'static str,
-    allow: Option<[u8; 32]>,
-}
-
-/// Our ZAP handler (a REP socket at inproc://zeromq.zap.01 on its own thread).
-struct OurZap {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl OurZap {
-    fn start(ctx: &Context, rule: ZapRule) -> OurZap {
-        let rep = Socket::new(ctx, SocketType::Rep).unwrap();
-        set_int(&rep, ZMQ_RCVTIMEO, 50);
-        set_int(&rep, ZMQ_LINGER, 0);
-        rep.bind("inproc://zeromq.zap.01").unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop2 = stop.clone();
-        let thread = std::thread::spawn(move || {
-            while !stop2.load(Ordering::Relaxed) {
-                let mut frames = Vec::new();
-                match rep.recv(0) {
-                    Ok(m) => {
-                        let mut more = m.more();
-                        frames.push(m.data().to_vec());
-                        while more {
-                            let m = rep.recv(0).unwrap();
-                            more = m.more();
-                            frames.push(m.data().to_vec());
-                        }
-                    }
-                    Err(Error::Again) => continue,
-                    Err(e) => panic!("ZAP handler: {e:?}"),
-                }
-                let allowed = rule.allow.is_some_and(|k| {
-                    frames[5] == b"CURVE" && frames.get(6).map(Vec::as_slice) == Some(&k[..])
-                });
-                let status = if allowed { "200" } else { rule.status };
-                let reply: [&[u8]; 6] = [
-                    b"1.0",
-                    &frames[1],
-                    status.as_bytes(),
-                    b"",
-                    rule.user.as_bytes(),
-                    b"",
-                ];
-                for (i, part) in reply.iter().enumerate() {
-                    let mut m = Msg::copy_from_slice(part).unwrap();
-                    rep.send(&mut m, if i < 5 { ZMQ_SNDMORE } else { 0 })
-                        .unwrap();
-                }
-            }
-            rep.close();
-        });
-        OurZap {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for OurZap {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 /// A message's frames and the User-Id property of its first frame.
 type Received = (Vec<Vec<u8>>, Option<Vec<u8>>);
