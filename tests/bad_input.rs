@@ -12,7 +12,11 @@ mod common;
 use std::ffi::c_int;
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use crypto_box::aead::{Aead as _, OsRng};
+use crypto_box::{Nonce, PublicKey, SalsaBox, SecretKey};
 
 use common::{OurZap, Remote, ZapRule, hex, monitor, next_event, remote_event, unhex};
 use zmq::consts::*;
@@ -291,6 +295,29 @@ fn good_start() -> Vec<u8> {
 }
 
 // ---- the cases ----
+
+/// The CURVE server's key pair, the same for every case of this process.
+fn curve_server_keys() -> ([u8; 32], [u8; 32]) {
+    static KEYS: OnceLock<([u8; 32], [u8; 32])> = OnceLock::new();
+    *KEYS.get_or_init(generate_keypair)
+}
+
+/// A valid CURVE HELLO command from a fresh short-term client key, for `curve_server_keys`.
+fn valid_curve_hello() -> Vec<u8> {
+    let short = SecretKey::generate(&mut OsRng);
+    let server = PublicKey::from(curve_server_keys().0);
+    let mut nonce = b"CurveZMQHELLO---".to_vec();
+    nonce.extend_from_slice(&1u64.to_be_bytes());
+    let boxed = SalsaBox::new(&server, &short)
+        .encrypt(Nonce::from_slice(&nonce), &[0u8; 64][..])
+        .unwrap();
+    let mut body = vec![1, 0];
+    body.extend_from_slice(&[0; 72]);
+    body.extend_from_slice(short.public_key().as_bytes());
+    body.extend_from_slice(&1u64.to_be_bytes());
+    body.extend_from_slice(&boxed);
+    command(b"HELLO", &body)
+}
 
 /// The bound socket's mechanism (the good peer uses the matching client side).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -606,6 +633,42 @@ fn cases() -> Vec<Case> {
                 ],
             )
         },
+        // A valid HELLO gets a WELCOME; then an INITIATE whose cookie was not made by the
+        // server, or one too short to hold a cookie, nonce and vouch box.
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE INITIATE with a bad cookie",
+                vec![curve(valid_curve_hello()), {
+                    let mut body = vec![0x33; 96];
+                    body.extend_from_slice(&2u64.to_be_bytes());
+                    body.extend_from_slice(&[0x44; 144]);
+                    command(b"INITIATE", &body)
+                }],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE INITIATE of 256 bytes",
+                vec![
+                    curve(valid_curve_hello()),
+                    command(b"INITIATE", &[0x33; 247]),
+                ],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE),
+                    DISCONNECTED,
+                ],
+            )
+        },
         Case {
             shutdown: true,
             ..case(
@@ -618,11 +681,13 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Reads until `got` holds a READY command (the socket's handshake is done).
+/// Reads until `got` holds a READY command (the socket's handshake is done), or a CURVE
+/// WELCOME (the server waits for INITIATE).
 fn wait_for_ready(s: &mut TcpStream, got: &mut Vec<u8>) {
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut buf = [0u8; 4096];
-    while !got.windows(6).any(|w| w == b"\x05READY") {
+    while !got.windows(6).any(|w| w == b"\x05READY") && !got.windows(8).any(|w| w == b"\x07WELCOME")
+    {
         let left = deadline
             .checked_duration_since(Instant::now())
             .expect("no READY from the socket");
@@ -659,7 +724,7 @@ fn closed_within(s: &mut TcpStream, wait: Duration, got: &mut Vec<u8>) -> bool {
 fn run_bound(libzmq: bool, case: &Case) -> Option<(bool, Vec<Ev>, Vec<u8>)> {
     let max = if case.unlimited { -1 } else { 1000 };
     let target = Target::new(libzmq, ZMQ_ROUTER, &[(ZMQ_HANDSHAKE_IVL, 1000)], max)?;
-    let (server_public, server_secret) = generate_keypair();
+    let (server_public, server_secret) = curve_server_keys();
     let zap = target.secure(case.security, &server_secret);
     let ep = target.bind();
     assert_eq!(target.event(5000), Some((ZMQ_EVENT_LISTENING, 0)));
