@@ -12,11 +12,16 @@ mod common;
 use std::ffi::c_int;
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Remote, hex, monitor, next_event, remote_event, unhex};
+use crypto_box::aead::{Aead as _, OsRng};
+use crypto_box::{Nonce, PublicKey, SalsaBox, SecretKey};
+
+use common::{OurZap, Remote, ZapRule, hex, monitor, next_event, remote_event, unhex};
 use zmq::consts::*;
 use zmq::ctx::Context;
+use zmq::keys::generate_keypair;
 use zmq::msg::Msg;
 use zmq::socket::base::Socket;
 use zmq::socket::kind::SocketType;
@@ -80,6 +85,47 @@ impl Target {
         match self {
             Target::Ours { .. } => "ours",
             Target::Theirs { .. } => "libzmq",
+        }
+    }
+
+    fn set_bytes(&self, opt: c_int, v: &[u8]) {
+        match self {
+            Target::Ours { sock, .. } => sock.set_option(opt, Some(v)).unwrap(),
+            Target::Theirs { remote, id, .. } => {
+                remote
+                    .call(&format!("setbin {id} {opt} {}", hex(v)))
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Makes the socket a PLAIN server (with a ZAP handler saying 200 in its process) or
+    /// a CURVE server with `secret`.
+    fn secure(&self, security: Security, secret: &[u8; 32]) -> Option<OurZap> {
+        match security {
+            Security::Null => None,
+            Security::Plain => {
+                self.set_int(ZMQ_PLAIN_SERVER, 1);
+                match self {
+                    Target::Ours { ctx, .. } => Some(OurZap::start(
+                        ctx,
+                        ZapRule {
+                            status: "200",
+                            user: "good",
+                            allow: None,
+                        },
+                    )),
+                    Target::Theirs { remote, .. } => {
+                        remote.call("zap 200 good").unwrap();
+                        None
+                    }
+                }
+            }
+            Security::Curve => {
+                self.set_int(ZMQ_CURVE_SERVER, 1);
+                self.set_bytes(ZMQ_CURVE_SECRETKEY, secret);
+                None
+            }
         }
     }
 
@@ -250,9 +296,41 @@ fn good_start() -> Vec<u8> {
 
 // ---- the cases ----
 
+/// The CURVE server's key pair, the same for every case of this process.
+fn curve_server_keys() -> ([u8; 32], [u8; 32]) {
+    static KEYS: OnceLock<([u8; 32], [u8; 32])> = OnceLock::new();
+    *KEYS.get_or_init(generate_keypair)
+}
+
+/// A valid CURVE HELLO command from a fresh short-term client key, for `curve_server_keys`.
+fn valid_curve_hello() -> Vec<u8> {
+    let short = SecretKey::generate(&mut OsRng);
+    let server = PublicKey::from(curve_server_keys().0);
+    let mut nonce = b"CurveZMQHELLO---".to_vec();
+    nonce.extend_from_slice(&1u64.to_be_bytes());
+    let boxed = SalsaBox::new(&server, &short)
+        .encrypt(Nonce::from_slice(&nonce), &[0u8; 64][..])
+        .unwrap();
+    let mut body = vec![1, 0];
+    body.extend_from_slice(&[0; 72]);
+    body.extend_from_slice(short.public_key().as_bytes());
+    body.extend_from_slice(&1u64.to_be_bytes());
+    body.extend_from_slice(&boxed);
+    command(b"HELLO", &body)
+}
+
+/// The bound socket's mechanism (the good peer uses the matching client side).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Security {
+    Null,
+    Plain,
+    Curve,
+}
+
 /// What the raw peer writes, and what must follow.
 struct Case {
     name: &'static str,
+    security: Security,
     /// Written in turn; before each stage after the first, the peer waits for the
     /// socket's READY (its handshake is done).
     stages: Vec<Vec<u8>>,
@@ -311,8 +389,30 @@ fn cases() -> Vec<Case> {
     let mut metadata = property(b"Socket-Type", b"DEALER");
     metadata.extend(property(b"Identity", b"good"));
     impostor.extend(command(b"READY", &metadata));
+    // PLAIN and CURVE servers: a client greeting, then one bad handshake command.
+    let plain = |cmd: Vec<u8>| {
+        let mut out = greeting(b"PLAIN", 3, 1);
+        out.extend(cmd);
+        out
+    };
+    let curve = |cmd: Vec<u8>| {
+        let mut out = greeting(b"CURVE", 3, 1);
+        out.extend(cmd);
+        out
+    };
+    // A CURVE HELLO body after the name: version 1.0, padding, C', short nonce 1, box.
+    let curve_hello = |size: usize| {
+        let mut body = vec![1, 0];
+        body.extend_from_slice(&[0; 72]);
+        body.extend_from_slice(&[0x42; 32]);
+        body.extend_from_slice(&1u64.to_be_bytes());
+        body.extend_from_slice(&[0x17; 80]);
+        body.truncate(size - 6);
+        body
+    };
     let case = |name, stages, dropped, events| Case {
         name,
+        security: Security::Null,
         stages,
         shutdown: false,
         unlimited: false,
@@ -456,6 +556,120 @@ fn cases() -> Vec<Case> {
             vec![ACCEPTED, SUCCEEDED],
         ),
         Case {
+            security: Security::Plain,
+            ..case(
+                "PLAIN HELLO with a trailing byte",
+                vec![plain(command(b"HELLO", b"\x05admin\x08passwordX"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Plain,
+            ..case(
+                "PLAIN HELLO with the username past its end",
+                vec![plain(command(b"HELLO", b"\x09adm"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Plain,
+            ..case(
+                "PLAIN unknown command instead of HELLO",
+                vec![plain(command(b"FOOO", b"bar"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE HELLO of 199 bytes",
+                vec![curve(command(b"HELLO", &curve_hello(199)))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE HELLO with a bad box",
+                vec![curve(command(b"HELLO", &curve_hello(200)))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE unknown command instead of HELLO",
+                vec![curve(command(b"FOOO", b"bar"))],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        // A valid HELLO gets a WELCOME; then an INITIATE whose cookie was not made by the
+        // server, or one too short to hold a cookie, nonce and vouch box.
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE INITIATE with a bad cookie",
+                vec![curve(valid_curve_hello()), {
+                    let mut body = vec![0x33; 96];
+                    body.extend_from_slice(&2u64.to_be_bytes());
+                    body.extend_from_slice(&[0x44; 144]);
+                    command(b"INITIATE", &body)
+                }],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
+            security: Security::Curve,
+            ..case(
+                "CURVE INITIATE of 256 bytes",
+                vec![
+                    curve(valid_curve_hello()),
+                    command(b"INITIATE", &[0x33; 247]),
+                ],
+                true,
+                vec![
+                    ACCEPTED,
+                    protocol(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE),
+                    DISCONNECTED,
+                ],
+            )
+        },
+        Case {
             shutdown: true,
             ..case(
                 "truncated greeting then close",
@@ -467,11 +681,13 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Reads until `got` holds a READY command (the socket's handshake is done).
+/// Reads until `got` holds a READY command (the socket's handshake is done), or a CURVE
+/// WELCOME (the server waits for INITIATE).
 fn wait_for_ready(s: &mut TcpStream, got: &mut Vec<u8>) {
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut buf = [0u8; 4096];
-    while !got.windows(6).any(|w| w == b"\x05READY") {
+    while !got.windows(6).any(|w| w == b"\x05READY") && !got.windows(8).any(|w| w == b"\x07WELCOME")
+    {
         let left = deadline
             .checked_duration_since(Instant::now())
             .expect("no READY from the socket");
@@ -508,11 +724,31 @@ fn closed_within(s: &mut TcpStream, wait: Duration, got: &mut Vec<u8>) -> bool {
 fn run_bound(libzmq: bool, case: &Case) -> Option<(bool, Vec<Ev>, Vec<u8>)> {
     let max = if case.unlimited { -1 } else { 1000 };
     let target = Target::new(libzmq, ZMQ_ROUTER, &[(ZMQ_HANDSHAKE_IVL, 1000)], max)?;
+    let (server_public, server_secret) = curve_server_keys();
+    let zap = target.secure(case.security, &server_secret);
     let ep = target.bind();
     assert_eq!(target.event(5000), Some((ZMQ_EVENT_LISTENING, 0)));
     // A good libzmq peer, connected before and used after the bad one.
     let good = Remote::start()?;
     let dealer = good.socket(ZMQ_DEALER);
+    let mut credentials: Vec<(c_int, Vec<u8>)> = Vec::new();
+    match case.security {
+        Security::Null => {}
+        Security::Plain => {
+            credentials.push((ZMQ_PLAIN_USERNAME, b"admin".to_vec()));
+            credentials.push((ZMQ_PLAIN_PASSWORD, b"password".to_vec()));
+        }
+        Security::Curve => {
+            let (public, secret) = generate_keypair();
+            credentials.push((ZMQ_CURVE_SERVERKEY, server_public.to_vec()));
+            credentials.push((ZMQ_CURVE_PUBLICKEY, public.to_vec()));
+            credentials.push((ZMQ_CURVE_SECRETKEY, secret.to_vec()));
+        }
+    }
+    for (opt, v) in credentials {
+        good.call(&format!("setbin {dealer} {opt} {}", hex(&v)))
+            .unwrap();
+    }
     good.call(&format!(
         "setbin {dealer} {ZMQ_ROUTING_ID} {}",
         hex(b"good")
@@ -562,6 +798,7 @@ fn run_bound(libzmq: bool, case: &Case) -> Option<(bool, Vec<Ev>, Vec<u8>)> {
     );
     drop(raw);
     good.quit();
+    drop(zap);
     target.finish();
     Some((dropped, events, got))
 }

@@ -12,9 +12,11 @@ use std::ffi::c_int;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use zmq::consts::*;
@@ -293,4 +295,78 @@ pub fn remote_event(r: &Remote, mon: u32, timeout_ms: c_int) -> Option<Event> {
         w[1].parse().unwrap(),
         w.get(2).cloned().unwrap_or_default(),
     ))
+}
+
+/// What a ZAP handler answers: `status` and `user`, or 200 for the CURVE client key `allow`.
+#[derive(Clone)]
+pub struct ZapRule {
+    pub status: &'static str,
+    pub user: &'static str,
+    pub allow: Option<[u8; 32]>,
+}
+
+/// A ZAP handler in this process (a REP socket at inproc://zeromq.zap.01 on its own thread).
+pub struct OurZap {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl OurZap {
+    pub fn start(ctx: &Context, rule: ZapRule) -> OurZap {
+        let rep = Socket::new(ctx, SocketType::Rep).unwrap();
+        set_int(&rep, ZMQ_RCVTIMEO, 50);
+        set_int(&rep, ZMQ_LINGER, 0);
+        rep.bind("inproc://zeromq.zap.01").unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                let mut frames = Vec::new();
+                match rep.recv(0) {
+                    Ok(m) => {
+                        let mut more = m.more();
+                        frames.push(m.data().to_vec());
+                        while more {
+                            let m = rep.recv(0).unwrap();
+                            more = m.more();
+                            frames.push(m.data().to_vec());
+                        }
+                    }
+                    Err(Error::Again) => continue,
+                    Err(e) => panic!("ZAP handler: {e:?}"),
+                }
+                let allowed = rule.allow.is_some_and(|k| {
+                    frames[5] == b"CURVE" && frames.get(6).map(Vec::as_slice) == Some(&k[..])
+                });
+                let status = if allowed { "200" } else { rule.status };
+                let reply: [&[u8]; 6] = [
+                    b"1.0",
+                    &frames[1],
+                    status.as_bytes(),
+                    b"",
+                    rule.user.as_bytes(),
+                    b"",
+                ];
+                for (i, part) in reply.iter().enumerate() {
+                    let mut m = Msg::copy_from_slice(part).unwrap();
+                    rep.send(&mut m, if i < 5 { ZMQ_SNDMORE } else { 0 })
+                        .unwrap();
+                }
+            }
+            rep.close();
+        });
+        OurZap {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for OurZap {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

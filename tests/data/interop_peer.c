@@ -19,11 +19,15 @@
  *   recvmany ID COUNT TIMEOUT_MS receives and checks COUNT of them: "ok" or "err 0 I"
  *   monitor ID MON_ID EVENTS     zmq_socket_monitor on inproc://mon-ID, read through MON_ID
  *   event MON_ID TIMEOUT_MS      "ok EVENT VALUE ENDPOINT"
+ *   zap STATUS USER_ID [KEYHEX]  a ZAP handler (REP at inproc://zeromq.zap.01, on its own
+ *                                thread) answering every request with STATUS and USER_ID, or
+ *                                with 200 when the CURVE client key is KEYHEX; again: new answers
  *   close ID
  *   quit                         closes everything left, terminates the context, exits 0
  *
  * A test that dies leaves stdin at EOF, which ends the peer the same way as quit. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,96 @@
 
 static void *ctx;
 static void *slots[SLOTS];
+
+static void reply_err(void);
+static long from_hex(char *hex);
+
+/* The ZAP handler's answers, set by "zap" and read by its thread. */
+static pthread_mutex_t zap_lock = PTHREAD_MUTEX_INITIALIZER;
+static char zap_status[4], zap_user[256];
+static unsigned char zap_key[32];
+static int zap_has_key, zap_stop;
+static void *zap_sock;
+static pthread_t zap_thread;
+
+static void *zap_main(void *arg)
+{
+    (void) arg;
+    int t = 100;
+    zmq_setsockopt(zap_sock, ZMQ_RCVTIMEO, &t, sizeof t);
+    for (;;) {
+        pthread_mutex_lock(&zap_lock);
+        int stop = zap_stop;
+        pthread_mutex_unlock(&zap_lock);
+        if (stop)
+            break;
+        /* Frames: version, request id, domain, address, identity, mechanism, credentials. */
+        unsigned char frames[8][256];
+        int sizes[8] = {0}, count = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, zap_sock, 0) < 0) {
+                zmq_msg_close(&m);
+                if (count == 0)
+                    break;
+                continue;
+            }
+            if (count < 8) {
+                size_t len = zmq_msg_size(&m) < 256 ? zmq_msg_size(&m) : 256;
+                memcpy(frames[count], zmq_msg_data(&m), len);
+                sizes[count] = (int) len;
+            }
+            count++;
+            more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        if (count == 0)
+            continue;
+        pthread_mutex_lock(&zap_lock);
+        char status[4], user[256];
+        memcpy(status, zap_status, sizeof status);
+        memcpy(user, zap_user, sizeof user);
+        if (zap_has_key && count >= 7 && sizes[5] == 5 && memcmp(frames[5], "CURVE", 5) == 0
+            && sizes[6] == 32 && memcmp(frames[6], zap_key, 32) == 0)
+            memcpy(status, "200", 4);
+        pthread_mutex_unlock(&zap_lock);
+        zmq_send(zap_sock, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(zap_sock, frames[1], (size_t) sizes[1], ZMQ_SNDMORE);
+        zmq_send(zap_sock, status, 3, ZMQ_SNDMORE);
+        zmq_send(zap_sock, "", 0, ZMQ_SNDMORE);
+        zmq_send(zap_sock, user, strlen(user), ZMQ_SNDMORE);
+        zmq_send(zap_sock, "", 0, 0);
+    }
+    zmq_close(zap_sock);
+    return NULL;
+}
+
+/* "zap STATUS USER_ID [KEYHEX]": starts the handler once, then only changes its answers. */
+static void zap(char **w, int n)
+{
+    long keylen = n == 4 ? from_hex(w[3]) : 0;
+    if (strlen(w[1]) != 3 || strlen(w[2]) >= sizeof zap_user || (n == 4 && keylen != 32)) {
+        puts("err -1");
+        return;
+    }
+    pthread_mutex_lock(&zap_lock);
+    memcpy(zap_status, w[1], 4);
+    strcpy(zap_user, w[2]);
+    zap_has_key = n == 4;
+    if (n == 4)
+        memcpy(zap_key, w[3], 32);
+    pthread_mutex_unlock(&zap_lock);
+    if (!zap_sock) {
+        zap_sock = zmq_socket(ctx, ZMQ_REP);
+        if (!zap_sock || zmq_bind(zap_sock, "inproc://zeromq.zap.01") != 0
+            || pthread_create(&zap_thread, NULL, zap_main, NULL) != 0) {
+            reply_err();
+            return;
+        }
+    }
+    puts("ok");
+}
 
 static void reply_err(void)
 {
@@ -123,6 +217,10 @@ static void run(char **w, int n)
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
         slots[id] = s;
         puts("ok");
+        return;
+    }
+    if (strcmp(cmd, "zap") == 0 && (n == 3 || n == 4)) {
+        zap(w, n);
         return;
     }
     void *s = n >= 2 ? slot(w[1]) : NULL;
@@ -321,6 +419,12 @@ int main(void)
     for (int i = 0; i < SLOTS; i++)
         if (slots[i])
             zmq_close(slots[i]);
+    if (zap_sock) {
+        pthread_mutex_lock(&zap_lock);
+        zap_stop = 1;
+        pthread_mutex_unlock(&zap_lock);
+        pthread_join(zap_thread, NULL);
+    }
     zmq_ctx_term(ctx);
     puts("ok");
     free(words);

@@ -582,6 +582,9 @@ enum ServerState {
     /// ZAP said 400 or 500: ERROR with this status is due.
     SendingError(u16),
     ErrorSent,
+    /// ZAP said 300: libzmq sends nothing and keeps the connection open until its
+    /// handshake timer (ZMQ_HANDSHAKE_IVL) or the peer's next command ends it.
+    Stalled,
 }
 
 impl CurveServer {
@@ -773,7 +776,8 @@ impl Mechanism for CurveServer {
         let status = self.zap.handle_reply(&self.ctx, frames, &mut self.events)?;
         self.state = match status {
             200 => ServerState::SendingReady,
-            300 => ServerState::ErrorSent,
+            // A temporary failure sends nothing and does not close either (libzmq).
+            300 => ServerState::Stalled,
             _ => ServerState::SendingError(status),
         };
         Ok(())

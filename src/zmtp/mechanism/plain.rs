@@ -8,7 +8,8 @@
 //! S → C  READY     \x05READY | metadata
 //! ```
 //! The server always asks ZAP: without a handler the handshake fails (`EFAULT`). ZAP 400
-//! and 500 are answered with ERROR, 300 with a silent close.
+//! and 500 are answered with ERROR; after 300 nothing is sent and the connection stays open
+//! until the handshake timer ends it (as in libzmq).
 //!
 //! libzmq 4.3 spells the PLAIN ERROR name `"\x05ERROR"` in C, where the hex escape
 //! swallows the `E`: on the wire its PLAIN ERROR is `5E "RROR"` (`"^RROR"`, 5 bytes), then
@@ -216,6 +217,9 @@ enum ServerState {
     /// ZAP said 400 or 500: ERROR with this status is due.
     SendingError(u16),
     ErrorSent,
+    /// ZAP said 300: libzmq sends nothing and keeps the connection open until its
+    /// handshake timer (ZMQ_HANDSHAKE_IVL) or the peer's next command ends it.
+    Stalled,
 }
 
 impl PlainServer {
@@ -313,8 +317,8 @@ impl Mechanism for PlainServer {
         let status = self.zap.handle_reply(&self.ctx, frames, &mut self.events)?;
         self.state = match status {
             200 => ServerState::SendingWelcome,
-            // A temporary failure closes without an ERROR (RFC 27, and libzmq).
-            300 => ServerState::ErrorSent,
+            // A temporary failure sends nothing and does not close either (libzmq).
+            300 => ServerState::Stalled,
             _ => ServerState::SendingError(status),
         };
         Ok(())

@@ -401,6 +401,10 @@ fn zap_denials() {
     p.drive();
     assert_eq!(failures(&p.b.events), [HandshakeFailure::Auth(300)]);
     assert_eq!(closed(&p.a.events), None);
+    // As in libzmq, 300 leaves the connection to the handshake timer.
+    assert_eq!(closed(&p.b.events), None);
+    p.advance(std::time::Duration::from_secs(30));
+    assert_eq!(closed(&p.b.events), Some(CloseReason::Timeout));
 }
 
 #[test]
