@@ -1375,14 +1375,14 @@ fn close_delivers_pending() {
 }
 
 /// Ours (connecting) to libzmq (bound) over ipc. Under load (several test processes at
-/// once) the receiver sometimes stops a few hundred messages before the end (seen at
-/// 4053-4539 of 5000, with linger 5 s and 20 s) while the sender exits as if all went out;
+/// once) libzmq's receiver sometimes stops a few hundred messages before the end (seen at
+/// 3457-4539 of 5000, with linger 5 s and 20 s) although the sender has written everything;
 /// about 1 run in 10, never alone. A standalone PUSH-connect/close, PULL-bind reproduction
-/// over ipc loses the tail the same way in all four pairings, libzmq 4.3.4 to libzmq 4.3.4
-/// included (upstream #4660), so this case tests a libzmq bug we share; it stays here, run
-/// with `--ignored`, until the cause is found and ours does better.
+/// over ipc (24 runs per pairing, under load) loses the tail whenever the receiver is libzmq
+/// 4.3.4, with libzmq as the sender too (upstream #4660), and never when the receiver is
+/// ours. So this case tests a libzmq bug; run it with `--ignored`.
 #[test]
-#[ignore = "libzmq 4.3.4 itself loses the ipc tail at close under load (#4660); ours does too"]
+#[ignore = "libzmq 4.3.4's ipc receiver loses the tail at the sender's close under load (#4660), whoever sends"]
 fn close_delivers_pending_ipc() {
     close_delivers_pending_over(&[("ipc", true)]);
 }
