@@ -7,15 +7,12 @@
 use std::ffi::c_int;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{build_c_peer, last_endpoint, line_reader, set_int, term};
+use common::{OurZap, ZapRule, build_c_peer, last_endpoint, line_reader, set_int, term};
 use zmq::consts::*;
 use zmq::ctx::Context;
 use zmq::error::Error;
@@ -45,64 +42,6 @@ fn bind_tcp(s: &Socket) -> String {
 fn send(s: &Socket, data: &[u8]) {
     let mut m = Msg::copy_from_slice(data).unwrap();
     s.send(&mut m, 0).unwrap();
-}
-
-/// Our ZAP handler: 200 with user id "rust-user" when the PLAIN password is "secret" (or
-/// for any other mechanism), 400 otherwise.
-struct ZapHandler {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl ZapHandler {
-    fn start(ctx: &Context) -> ZapHandler {
-        let rep = socket(ctx, SocketType::Rep);
-        set_int(&rep, ZMQ_RCVTIMEO, 50);
-        rep.bind("inproc://zeromq.zap.01").unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop2 = stop.clone();
-        let thread = std::thread::spawn(move || {
-            while !stop2.load(Ordering::Relaxed) {
-                let mut frames = Vec::new();
-                match rep.recv(0) {
-                    Ok(m) => {
-                        let mut more = m.more();
-                        frames.push(m.data().to_vec());
-                        while more {
-                            let m = rep.recv(0).unwrap();
-                            more = m.more();
-                            frames.push(m.data().to_vec());
-                        }
-                    }
-                    Err(Error::Again) => continue,
-                    Err(e) => panic!("ZAP handler: {e:?}"),
-                }
-                let ok =
-                    frames[5] != b"PLAIN" || frames.get(7).map(Vec::as_slice) == Some(b"secret");
-                let status: &[u8] = if ok { b"200" } else { b"400" };
-                let reply: [&[u8]; 6] = [b"1.0", &frames[1], status, b"", b"rust-user", b""];
-                for (i, part) in reply.iter().enumerate() {
-                    let mut m = Msg::copy_from_slice(part).unwrap();
-                    rep.send(&mut m, if i < 5 { ZMQ_SNDMORE } else { 0 })
-                        .unwrap();
-                }
-            }
-            rep.close();
-        });
-        ZapHandler {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for ZapHandler {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 // ---- the libzmq peer ----
@@ -179,7 +118,15 @@ fn plain_ours_server(password: &str) {
         return;
     };
     let ctx = Context::new();
-    let _zap = ZapHandler::start(&ctx);
+    // 200 with user id "rust-user" for the password "secret", 400 otherwise.
+    let _zap = OurZap::start(
+        &ctx,
+        ZapRule {
+            status: "400",
+            user: "rust-user",
+            allow: Some(b"secret".to_vec()),
+        },
+    );
     let rep = socket(&ctx, SocketType::Rep);
     set_int(&rep, ZMQ_PLAIN_SERVER, 1);
     let ep = bind_tcp(&rep);

@@ -363,9 +363,9 @@ fn start_zap(r: &Remote, ctx: &Context, ours_server: bool, rule: &ZapRule) -> Op
         return Some(OurZap::start(ctx, rule.clone()));
     }
     let mut cmd = format!("zap {} {}", rule.status, rule.user);
-    if let Some(k) = rule.allow {
+    if let Some(k) = &rule.allow {
         cmd.push(' ');
-        cmd.push_str(&hex(&k));
+        cmd.push_str(&hex(k));
     }
     r.call(&cmd).unwrap();
     None
@@ -423,7 +423,7 @@ fn curve_zap_allows_and_denies_by_client_key() {
         let rule = ZapRule {
             status: "400",
             user: "good-client",
-            allow: Some(good.0),
+            allow: Some(good.0.to_vec()),
         };
         let _zap = start_zap(r, ctx, ours_server, &rule);
         let c = Curve::new(r, ctx, ours_server, ZMQ_ROUTER);

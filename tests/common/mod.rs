@@ -297,12 +297,13 @@ pub fn remote_event(r: &Remote, mon: u32, timeout_ms: c_int) -> Option<Event> {
     ))
 }
 
-/// What a ZAP handler answers: `status` and `user`, or 200 for the CURVE client key `allow`.
+/// What a ZAP handler answers: `status` and `user`, or 200 when the request's last
+/// credential frame equals `allow` (the CURVE client key, or the PLAIN password).
 #[derive(Clone)]
 pub struct ZapRule {
     pub status: &'static str,
     pub user: &'static str,
-    pub allow: Option<[u8; 32]>,
+    pub allow: Option<Vec<u8>>,
 }
 
 /// A ZAP handler in this process (a REP socket at inproc://zeromq.zap.01 on its own thread).
@@ -335,9 +336,10 @@ impl OurZap {
                     Err(Error::Again) => continue,
                     Err(e) => panic!("ZAP handler: {e:?}"),
                 }
-                let allowed = rule.allow.is_some_and(|k| {
-                    frames[5] == b"CURVE" && frames.get(6).map(Vec::as_slice) == Some(&k[..])
-                });
+                let allowed = rule
+                    .allow
+                    .as_ref()
+                    .is_some_and(|k| frames.len() > 6 && frames.last() == Some(k));
                 let status = if allowed { "200" } else { rule.status };
                 let reply: [&[u8]; 6] = [
                     b"1.0",
