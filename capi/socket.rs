@@ -1,9 +1,12 @@
 //! Sockets: `zmq_socket`, `zmq_close`, options, bind/connect, monitors, and the draft socket
 //! calls (libzmq's `zmq.cpp`).
 //!
-//! Still placeholders (`ENOTSOCK` for NULL, else `ENOTSUP`): the monitor functions and the
-//! draft calls, until their parts of the socket engine land. Draft socket types give `EINVAL`
-//! from `zmq_socket` until then.
+//! The draft group and peer calls (`zmq_join`, `zmq_leave`, `zmq_connect_peer`) give
+//! `ENOTSUP` as libzmq does for every socket type `zmq_socket` makes here: only RADIO/DISH
+//! join groups and only PEER connects peers, and draft socket types give `EINVAL` from
+//! `zmq_socket` until they land. Two draft calls are gaps, not libzmq behaviour:
+//! `zmq_socket_get_peer_state` (libzmq answers it for ROUTER) and
+//! `zmq_socket_monitor_pipes_stats`; they give `ENOTSUP` until the draft work.
 
 use std::ffi::{c_char, c_int, c_void};
 
@@ -14,13 +17,15 @@ use crate::error::Error;
 use crate::socket::base::Socket;
 use crate::socket::kind::SocketType;
 
-/// The placeholder result of a call on socket `s`: `ENOTSOCK` for NULL, else `ENOTSUP`.
-pub(crate) fn not_yet<T>(s: *mut c_void) -> Result<T, Error> {
-    Err(if s.is_null() {
-        Error::NotSock
-    } else {
-        Error::NotSup
-    })
+/// `ENOTSUP` for a call the socket's type does not support, after checking that `s` is a
+/// live socket (`ENOTSOCK` otherwise), as libzmq does.
+///
+/// # Safety
+/// `s` is NULL or a pointer `zmq_socket` returned.
+unsafe fn not_supported<T>(s: *mut c_void) -> Result<T, Error> {
+    // SAFETY: the caller's contract.
+    unsafe { socket_from_ptr(s) }?;
+    Err(Error::NotSup)
 }
 
 /// Borrows the socket behind `s`; `ENOTSOCK` for NULL or anything that is not a live socket.
@@ -250,40 +255,47 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
     })
 }
 
-/// Draft `int zmq_socket_monitor_pipes_stats (void *s)`. Placeholder.
+/// Draft `int zmq_socket_monitor_pipes_stats (void *s)`. Not built yet (a gap: libzmq
+/// answers it with `ZMQ_EVENT_PIPES_STATS` events): `ENOTSUP`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    // SAFETY: the caller's contract.
+    ffi_boundary(|| unsafe { not_supported(s) })
 }
 
 /// Draft `int zmq_socket_get_peer_state (void *s, const void *routing_id,
-/// size_t routing_id_size)`. Placeholder.
+/// size_t routing_id_size)`. `ENOTSUP` as libzmq for every type but ROUTER; for ROUTER a
+/// gap until the draft work (libzmq answers `ZMQ_POLLOUT` or `EHOSTUNREACH`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_get_peer_state(
     s: *mut c_void,
     _routing_id: *const c_void,
     _routing_id_size: usize,
 ) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    // SAFETY: the caller's contract.
+    ffi_boundary(|| unsafe { not_supported(s) })
 }
 
-/// Draft `int zmq_join (void *s, const char *group)`. Placeholder.
+/// Draft `int zmq_join (void *s, const char *group)`: only DISH joins groups.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_join(s: *mut c_void, _group: *const c_char) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    // SAFETY: the caller's contract.
+    ffi_boundary(|| unsafe { not_supported(s) })
 }
 
-/// Draft `int zmq_leave (void *s, const char *group)`. Placeholder.
+/// Draft `int zmq_leave (void *s, const char *group)`: only DISH leaves groups.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_leave(s: *mut c_void, _group: *const c_char) -> c_int {
-    ffi_boundary(|| not_yet(s))
+    // SAFETY: the caller's contract.
+    ffi_boundary(|| unsafe { not_supported(s) })
 }
 
-/// Draft `uint32_t zmq_connect_peer (void *s, const char *addr)`: 0 on failure.
-/// Placeholder.
+/// Draft `uint32_t zmq_connect_peer (void *s, const char *addr)`: 0 on failure; only PEER
+/// sockets connect peers.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_connect_peer(s: *mut c_void, _addr: *const c_char) -> u32 {
-    ffi_boundary(|| not_yet(s))
+    // SAFETY: the caller's contract.
+    ffi_boundary(|| unsafe { not_supported(s) })
 }
 
 #[cfg(test)]
@@ -313,6 +325,25 @@ mod tests {
             assert_eq!(errno::get_raw(), libc::ENOTSOCK);
             assert_eq!(zmq_connect_peer(std::ptr::null_mut(), std::ptr::null()), 0);
             assert_eq!(errno::get_raw(), libc::ENOTSOCK);
+        }
+    }
+
+    /// Groups and peers belong to draft types: every type made here refuses them with
+    /// `ENOTSUP` (libzmq's answer for a socket of the wrong type).
+    #[test]
+    fn group_and_peer_calls_are_refused_by_the_stable_types() {
+        // SAFETY: ctx and the socket are live until closed; the strings are NUL-terminated.
+        unsafe {
+            let ctx = zmq_ctx_new();
+            let s = zmq_socket(ctx, crate::consts::ZMQ_DEALER);
+            assert_eq!(zmq_join(s, c"g".as_ptr()), -1);
+            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+            assert_eq!(zmq_leave(s, c"g".as_ptr()), -1);
+            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+            assert_eq!(zmq_connect_peer(s, c"tcp://127.0.0.1:1".as_ptr()), 0);
+            assert_eq!(errno::get_raw(), libc::ENOTSUP);
+            assert_eq!(zmq_close(s), 0);
+            assert_eq!(zmq_ctx_term(ctx), 0);
         }
     }
 }
