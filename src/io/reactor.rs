@@ -135,7 +135,11 @@ impl Drop for IoThread {
     fn drop(&mut self) {
         self.mailbox.send(Command::Stop);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            // The thread itself can hold the last reference to its context (a closed
+            // socket reaped there): it ends on the Stop just sent, unjoined.
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
+            }
         }
     }
 }
@@ -223,6 +227,10 @@ impl Reactor {
                 }
                 break;
             }
+            // Commands first: what an application thread asked before this wake-up (a
+            // close, say) is settled before the readiness that arrived with it, so a
+            // socket closed as its peer hung up ends without reporting the hang-up.
+            self.run_commands();
             for event in events.iter() {
                 if event.token() == WAKER {
                     continue;
@@ -230,25 +238,28 @@ impl Reactor {
                 let ev = event.clone();
                 self.dispatch(event.token(), |h, r| h.ready(r, &ev));
             }
-            while let Some(cmd) = self.mailbox.try_recv() {
-                match cmd {
-                    Command::Run(f) => {
-                        if catch_unwind(AssertUnwindSafe(|| f(self))).is_err() {
-                            eprintln!(
-                                "libzmq-rs: internal error (a panic) in an I/O thread command"
-                            );
-                        }
-                    }
-                    Command::Activate(token) => self.dispatch(token, |h, r| h.activated(r)),
-                    Command::Pipe(token, key, cmd) => {
-                        self.dispatch(token, |h, r| h.pipe_command(r, key, cmd));
-                    }
-                    Command::Stop => self.stopping = true,
-                }
-            }
+            self.run_commands();
         }
         for idx in 0..self.handlers.len() {
             self.remove(Token(idx));
+        }
+    }
+
+    /// Runs the commands waiting in the mailbox.
+    fn run_commands(&mut self) {
+        while let Some(cmd) = self.mailbox.try_recv() {
+            match cmd {
+                Command::Run(f) => {
+                    if catch_unwind(AssertUnwindSafe(|| f(self))).is_err() {
+                        eprintln!("libzmq-rs: internal error (a panic) in an I/O thread command");
+                    }
+                }
+                Command::Activate(token) => self.dispatch(token, |h, r| h.activated(r)),
+                Command::Pipe(token, key, cmd) => {
+                    self.dispatch(token, |h, r| h.pipe_command(r, key, cmd));
+                }
+                Command::Stop => self.stopping = true,
+            }
         }
     }
 

@@ -16,12 +16,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
+use mio::Interest;
+use mio::unix::SourceFd;
 use parking_lot::Mutex;
 
 use crate::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_RCVHWM, ZMQ_SNDHWM, ZMQ_SNDMORE};
 use crate::ctx::{Context, SocketId, SocketStop};
 use crate::error::{Error, Result};
 use crate::io::mailbox::Mailbox;
+use crate::io::reactor::{Handler, Reactor};
 use crate::io::signaler::Signaler;
 use crate::msg::Msg;
 use crate::pipe::{PipeCommand, PipeEvent, Wake};
@@ -344,11 +347,88 @@ impl Socket {
             core.ctx.unregister_socket(core.id);
             return;
         }
+        // An I/O thread finishes the handshakes (as libzmq's reaper thread does): handing
+        // the socket over is one command, so zmq_close returns at once and a close issued
+        // right after it is not held up. Without I/O threads a thread of its own does it.
+        let io = core.ctx.io_threads();
+        if let Some(thread) = io.first() {
+            thread.run(move |r| {
+                r.add(|r, token| Box::new(Reaping::start(core, r, token)));
+            });
+            return;
+        }
         let spawned = std::thread::Builder::new()
             .name("ZMQbg/Reaper".into())
             .spawn(move || core.reap());
         if let Err(e) = spawned {
             eprintln!("libzmq-rs: cannot start a reaper thread ({e}); socket pipes dropped");
+        }
+    }
+}
+
+/// A closed socket whose pipes are still terminating, handled on an I/O thread: its
+/// mailbox's fd is polled there and its commands processed until the last pipe is gone.
+struct Reaping {
+    core: Option<Core>,
+    token: mio::Token,
+}
+
+impl Reaping {
+    fn start(core: Core, r: &mut Reactor, token: mio::Token) -> Reaping {
+        let fd = core.mailbox.notifier().as_raw_fd();
+        let mut reaping = Reaping {
+            core: Some(core),
+            token,
+        };
+        let registered = r
+            .registry()
+            .register(&mut SourceFd(&fd), token, Interest::READABLE);
+        if registered.is_err() {
+            // Cannot watch the mailbox: its pipes are dropped, as a failed reaper thread's.
+            reaping.finish(r);
+            return reaping;
+        }
+        // Commands that came between the close and the registration.
+        reaping.step(r);
+        reaping
+    }
+
+    /// Processes what came in; ends the socket once every pipe has gone.
+    fn step(&mut self, r: &mut Reactor) {
+        let Some(core) = self.core.as_mut() else {
+            return;
+        };
+        core.process_commands();
+        if core.pipes.is_empty() {
+            self.finish(r);
+        }
+    }
+
+    fn finish(&mut self, r: &mut Reactor) {
+        if let Some(core) = self.core.take() {
+            let fd = core.mailbox.notifier().as_raw_fd();
+            let _ = r.registry().deregister(&mut SourceFd(&fd));
+            core.ctx.unregister_socket(core.id);
+            r.remove(self.token);
+        }
+    }
+}
+
+impl Handler for Reaping {
+    fn ready(&mut self, r: &mut Reactor, _event: &mio::event::Event) {
+        self.step(r);
+    }
+
+    fn activated(&mut self, r: &mut Reactor) {
+        self.step(r);
+    }
+
+    fn stop(&mut self, r: &mut Reactor) {
+        // The I/O thread is ending (context terminated): what is left is dropped.
+        if let Some(core) = self.core.take() {
+            let fd = core.mailbox.notifier().as_raw_fd();
+            let _ = r.registry().deregister(&mut SourceFd(&fd));
+            core.ctx.unregister_socket(core.id);
         }
     }
 }
