@@ -45,6 +45,12 @@ impl Signaler {
         self.pending.store(true, Ordering::Release);
     }
 
+    /// Whether [`Signaler::send`] ran since the last [`Signaler::recv`] or
+    /// [`Signaler::clear`]: one load, no syscall.
+    pub fn is_signalled(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
     /// Clears the flag; returns whether it was set.
     pub fn recv(&self) -> bool {
         if !self.pending.swap(false, Ordering::AcqRel) {

@@ -53,7 +53,7 @@ pub fn channel_with_chunk<T: Send, const N: usize>() -> (PipeWriter<T, N>, PipeR
     let shared = Arc::new(Shared {
         flushed: AtomicU64::new(0),
         spare: AtomicPtr::new(ptr::null_mut()),
-        writer: UnsafeCell::new(WriterState {
+        writer: Line(UnsafeCell::new(WriterState {
             back: first,
             back_idx: 0,
             written: 0,
@@ -63,13 +63,13 @@ pub fn channel_with_chunk<T: Send, const N: usize>() -> (PipeWriter<T, N>, PipeR
                 count: 0,
             },
             published: 0,
-        }),
-        reader: UnsafeCell::new(ReaderState {
+        })),
+        reader: Line(UnsafeCell::new(ReaderState {
             front: first,
             front_idx: 0,
             read: 0,
             limit: 0,
-        }),
+        })),
     });
     (
         PipeWriter {
@@ -210,6 +210,13 @@ impl<T: Send, const N: usize> PipeReader<T, N> {
         if r.read < r.limit {
             return true;
         }
+        // A plain load first: while the writer keeps publishing, the reader only needs the
+        // line shared, not the exclusive ownership a compare-and-swap takes from the writer.
+        let limit = flushed.load(Ordering::Acquire);
+        if limit != r.read && limit != ASLEEP {
+            r.limit = limit;
+            return true;
+        }
         // Acquire on failure: the new value publishes the items below it.
         match flushed.compare_exchange(r.read, ASLEEP, Ordering::Acquire, Ordering::Acquire) {
             Ok(_) | Err(ASLEEP) => false,
@@ -273,14 +280,34 @@ impl<T: Send, const N: usize> std::fmt::Debug for PipeReader<T, N> {
     }
 }
 
-/// What both halves share.
+/// What both halves share. The writer's and the reader's own states sit on cache lines of
+/// their own, apart from the atomics they hand over with: otherwise every write would
+/// invalidate the line the reader is using, and every read the writer's (128 bytes, as the
+/// hardware prefetches lines in pairs).
 struct Shared<T, const N: usize> {
     /// Items published so far, or [`ASLEEP`].
     flushed: AtomicU64,
     /// An emptied chunk handed from the reader back to the writer (null if none).
     spare: AtomicPtr<Chunk<T, N>>,
-    writer: UnsafeCell<WriterState<T, N>>,
-    reader: UnsafeCell<ReaderState<T, N>>,
+    writer: Line<UnsafeCell<WriterState<T, N>>>,
+    reader: Line<UnsafeCell<ReaderState<T, N>>>,
+}
+
+/// A value alone on its cache lines.
+#[repr(align(128))]
+struct Line<V>(V);
+
+impl<V> std::ops::Deref for Line<V> {
+    type Target = V;
+    fn deref(&self) -> &V {
+        &self.0
+    }
+}
+
+impl<V> std::ops::DerefMut for Line<V> {
+    fn deref_mut(&mut self) -> &mut V {
+        &mut self.0
+    }
 }
 
 // SAFETY: the halves reach the shared state from two threads. Items move from one thread to

@@ -435,7 +435,12 @@ impl Handler for Reaping {
 
 impl Core {
     fn check_alive(&mut self) -> Result<()> {
-        self.process_commands();
+        // Every command queued since the last full read signals the mailbox: when nothing
+        // was signalled there is nothing to read, and send/recv skip the mailbox's lock
+        // (libzmq skips its command check on the hot path by time instead).
+        if self.mailbox.notifier().is_signalled() {
+            self.process_commands();
+        }
         if self.stopped {
             Err(Error::Term)
         } else {
@@ -501,7 +506,12 @@ impl Core {
             // Seen readable: clear it now, or the next wait would return at once again.
             self.mailbox.notifier().clear();
         }
-        self.check_alive()
+        // A full read: the clear above took the signal that check_alive looks at.
+        self.process_commands();
+        if self.stopped {
+            return Err(Error::Term);
+        }
+        Ok(())
     }
 
     fn deadline(timeout_ms: c_int, flags: c_int) -> Option<Option<Instant>> {
