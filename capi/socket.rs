@@ -4,9 +4,8 @@
 //! The draft group and peer calls (`zmq_join`, `zmq_leave`, `zmq_connect_peer`) give
 //! `ENOTSUP` as libzmq does for every socket type `zmq_socket` makes here: only RADIO/DISH
 //! join groups and only PEER connects peers, and draft socket types give `EINVAL` from
-//! `zmq_socket` until they land. Two draft calls are gaps, not libzmq behaviour:
-//! `zmq_socket_get_peer_state` (libzmq answers it for ROUTER) and
-//! `zmq_socket_monitor_pipes_stats`; they give `ENOTSUP` until the draft work.
+//! `zmq_socket` until they land. One draft call is a gap, not libzmq behaviour:
+//! `zmq_socket_monitor_pipes_stats` gives `ENOTSUP` until the draft work.
 
 use std::ffi::{c_char, c_int, c_void};
 
@@ -264,16 +263,22 @@ pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int
 }
 
 /// Draft `int zmq_socket_get_peer_state (void *s, const void *routing_id,
-/// size_t routing_id_size)`. `ENOTSUP` as libzmq for every type but ROUTER; for ROUTER a
-/// gap until the draft work (libzmq answers `ZMQ_POLLOUT` or `EHOSTUNREACH`).
+/// size_t routing_id_size)`: for ROUTER, `ZMQ_POLLOUT` when a message to that peer fits
+/// under its HWM now, else 0, and `EHOSTUNREACH` for an unknown routing id; `ENOTSUP` for
+/// every other type, as libzmq.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_get_peer_state(
     s: *mut c_void,
-    _routing_id: *const c_void,
-    _routing_id_size: usize,
+    routing_id: *const c_void,
+    routing_id_size: usize,
 ) -> c_int {
-    // SAFETY: the caller's contract.
-    ffi_boundary(|| unsafe { not_supported(s) })
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let sock = unsafe { socket_from_ptr(s) }?;
+        // SAFETY: the caller promises `routing_id_size` readable bytes at `routing_id`.
+        let id = unsafe { c_bytes(routing_id, routing_id_size) }?;
+        sock.peer_state(id)
+    })
 }
 
 /// Draft `int zmq_join (void *s, const char *group)`: only DISH joins groups.

@@ -108,6 +108,11 @@ pub trait Routing: Send {
     fn topics_count(&self) -> c_int {
         0
     }
+    /// `zmq_socket_get_peer_state`: `ZMQ_POLLOUT` when a message to the peer with this
+    /// routing id would fit now. Only ROUTER answers it in libzmq.
+    fn peer_state(&mut self, _pipes: &mut Pipes, _routing_id: &[u8]) -> Result<c_int> {
+        Err(Error::NotSup)
+    }
     /// The options as they are now: called once when the socket is made and after every
     /// successful `zmq_setsockopt`, for socket types that act on options outside `send` and
     /// `recv` (XPUB's verbose modes and welcome message when a pipe attaches or reads).
@@ -261,6 +266,14 @@ impl Socket {
     /// Receives one message part (`zmq_msg_recv`).
     pub fn recv(&self, flags: c_int) -> Result<Msg> {
         self.core.lock().recv(flags)
+    }
+
+    /// `zmq_socket_get_peer_state` (draft). Like libzmq it reads no commands first: the
+    /// answer is about the peers attached as of the socket's last call.
+    pub fn peer_state(&self, routing_id: &[u8]) -> Result<c_int> {
+        let mut core = self.core.lock();
+        let core = &mut *core;
+        core.routing.peer_state(&mut core.pipes, routing_id)
     }
 
     /// `zmq_setsockopt`.

@@ -15,9 +15,11 @@
 //! that connection. Unknown ids are still dropped silently (unless mandatory).
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::c_int;
 
 use bytes::Bytes;
 
+use crate::consts::ZMQ_POLLOUT;
 use crate::error::{Error, Result};
 use crate::msg::{self, Msg};
 use crate::socket::base::Routing;
@@ -379,6 +381,15 @@ impl Routing for Router {
 
     fn has_out(&mut self, pipes: &mut Pipes) -> bool {
         self.has_out_part(pipes)
+    }
+
+    fn peer_state(&mut self, pipes: &mut Pipes, routing_id: &[u8]) -> Result<c_int> {
+        let pipe = self.out.get(routing_id).and_then(|&id| pipes.pipe(id));
+        match pipe {
+            None => Err(Error::HostUnreach),
+            Some(p) if p.check_hwm() => Ok(ZMQ_POLLOUT),
+            Some(_) => Ok(0),
+        }
     }
 }
 
