@@ -720,6 +720,13 @@ impl Session {
         let subs = sends_subscriptions(self.link.options.socket_type);
         let mut budget = OUT_BATCH;
         while budget > 0 {
+            // The delimiter is read only once what was taken before it has been written:
+            // reading it ends the pipe, after which the socket (and the context) may finish
+            // while this batch still sits in the connection's queue (libzmq's engine, too,
+            // pulls the next message only after writing the last batch).
+            if took && pipe.delimiter_next() {
+                break;
+            }
             let Some(mut m) = pipe.read() else {
                 break;
             };

@@ -343,6 +343,11 @@ impl<T: PipeItem> Pipe<T> {
         }
     }
 
+    /// Whether the peer's delimiter is the next thing to read (nothing is consumed).
+    pub fn delimiter_next(&mut self) -> bool {
+        self.in_active && self.state.reads() && self.input.probe_delimiter() == Some(true)
+    }
+
     /// The next message part, or `None` if none can be read now (see
     /// [`check_read`](Self::check_read)).
     pub fn read(&mut self) -> Option<T> {
@@ -861,6 +866,27 @@ mod tests {
         let got: Vec<_> = std::iter::from_fn(|| b.read()).map(|p| p.0).collect();
         assert_eq!(got, vec![0, 1, 2], "the unfinished message was rolled back");
         // The delimiter made b acknowledge.
+        assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+    }
+
+    #[test]
+    fn delimiter_next_looks_without_consuming() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        send(&mut a, 1);
+        a.terminate(true);
+        assert_eq!(deliver(&mut b, &rb), vec![]);
+        assert!(!b.delimiter_next(), "a message comes first");
+        assert_eq!(b.read().map(|p| p.0), Some(1));
+        assert!(b.delimiter_next());
+        assert!(b.delimiter_next(), "still there: nothing was consumed");
+        assert_eq!(
+            deliver(&mut a, &ra),
+            vec![],
+            "no acknowledgement before it is read"
+        );
+        assert_eq!(b.read(), None);
+        assert!(!b.delimiter_next());
         assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
         assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
     }
