@@ -36,13 +36,13 @@ static void test_router_peer_state (void)
     TEST_ASSERT_SUCCESS (zmq_connect (dealer, "inproc://peer-state"));
 
     /* The router learns the peer once it reads the attach. */
-    TEST_ASSERT_EQ (zmq_send (dealer, "hi", 2, 0), 2);
+    TEST_ASSERT_EQ (2, zmq_send (dealer, "hi", 2, 0));
     char buf[16];
-    TEST_ASSERT_EQ (zmq_recv (router, buf, sizeof buf, 0), 1);
-    TEST_ASSERT_EQ (buf[0], 'A');
-    TEST_ASSERT_EQ (zmq_recv (router, buf, sizeof buf, 0), 2);
+    TEST_ASSERT_EQ (1, zmq_recv (router, buf, sizeof buf, 0));
+    TEST_ASSERT_EQ ('A', buf[0]);
+    TEST_ASSERT_EQ (2, zmq_recv (router, buf, sizeof buf, 0));
 
-    TEST_ASSERT_EQ (zmq_socket_get_peer_state (router, "A", 1), ZMQ_POLLOUT);
+    TEST_ASSERT_EQ (ZMQ_POLLOUT, zmq_socket_get_peer_state (router, "A", 1));
     TEST_ASSERT_FAILURE (zmq_socket_get_peer_state (router, "B", 1), EHOSTUNREACH);
     TEST_ASSERT_FAILURE (zmq_socket_get_peer_state (router, "AA", 2), EHOSTUNREACH);
     TEST_ASSERT_FAILURE (zmq_socket_get_peer_state (router, NULL, 0), EHOSTUNREACH);
@@ -51,19 +51,19 @@ static void test_router_peer_state (void)
     int sent = 0;
     for (;;) {
         if (zmq_send (router, "A", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
-            TEST_ASSERT_EQ (zmq_errno (), EAGAIN);
+            TEST_ASSERT_EQ (EAGAIN, zmq_errno ());
             break;
         }
-        TEST_ASSERT_EQ (zmq_send (router, "x", 1, ZMQ_DONTWAIT), 1);
+        TEST_ASSERT_EQ (1, zmq_send (router, "x", 1, ZMQ_DONTWAIT));
         sent++;
         TEST_ASSERT (sent <= 10);
     }
-    TEST_ASSERT_EQ (sent, 2);
-    TEST_ASSERT_EQ (zmq_socket_get_peer_state (router, "A", 1), 0);
+    TEST_ASSERT_EQ (2, sent);
+    TEST_ASSERT_EQ (0, zmq_socket_get_peer_state (router, "A", 1));
 
     /* The dealer reads them; the router hears of it when it reads its commands. */
     for (int i = 0; i < sent; i++)
-        TEST_ASSERT_EQ (zmq_recv (dealer, buf, sizeof buf, 0), 1);
+        TEST_ASSERT_EQ (1, zmq_recv (dealer, buf, sizeof buf, 0));
     struct timespec pause = {0, 1000000};
     int state = 0;
     for (int i = 0; i < 2000 && state != ZMQ_POLLOUT; i++) {
@@ -72,7 +72,7 @@ static void test_router_peer_state (void)
         if (state != ZMQ_POLLOUT)
             nanosleep (&pause, NULL);
     }
-    TEST_ASSERT_EQ (state, ZMQ_POLLOUT);
+    TEST_ASSERT_EQ (ZMQ_POLLOUT, state);
 
     /* Once the peer is gone, so is its routing id. */
     TEST_ASSERT_SUCCESS (zmq_close (dealer));
@@ -84,8 +84,8 @@ static void test_router_peer_state (void)
             break;
         nanosleep (&pause, NULL);
     }
-    TEST_ASSERT_EQ (rc, -1);
-    TEST_ASSERT_EQ (zmq_errno (), EHOSTUNREACH);
+    TEST_ASSERT_EQ (-1, rc);
+    TEST_ASSERT_EQ (EHOSTUNREACH, zmq_errno ());
     TEST_ASSERT_SUCCESS (zmq_close (router));
 }
 

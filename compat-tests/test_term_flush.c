@@ -26,7 +26,7 @@ static void *sender (void *arg)
         char buf[8];
         memcpy (buf, &i, sizeof i);
         memset (buf + sizeof i, 'x', sizeof buf - sizeof i);
-        TEST_ASSERT_EQ (zmq_send (push, buf, sizeof buf, 0), (int) sizeof buf);
+        TEST_ASSERT_EQ ((int) sizeof buf, zmq_send (push, buf, sizeof buf, 0));
     }
     TEST_ASSERT_SUCCESS (zmq_close (push));
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
@@ -48,7 +48,7 @@ int main (void)
     TEST_ASSERT_SUCCESS (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, endpoint, &len));
 
     pthread_t thread;
-    TEST_ASSERT_EQ (pthread_create (&thread, NULL, sender, NULL), 0);
+    TEST_ASSERT_EQ (0, pthread_create (&thread, NULL, sender, NULL));
     /* Let the sender fill every queue and close while this side still holds back. */
     struct timespec pause = {0, 300 * 1000 * 1000};
     nanosleep (&pause, NULL);
@@ -59,12 +59,12 @@ int main (void)
         if (n != 8)
             fprintf (stderr, "message %d of %d: zmq_recv gave %d (%s)\n", i, COUNT, n,
                      zmq_strerror (zmq_errno ()));
-        TEST_ASSERT_EQ (n, 8);
+        TEST_ASSERT_EQ (8, n);
         int seq;
         memcpy (&seq, buf, sizeof seq);
-        TEST_ASSERT_EQ (seq, i);
+        TEST_ASSERT_EQ (i, seq);
     }
-    TEST_ASSERT_EQ (pthread_join (thread, NULL), 0);
+    TEST_ASSERT_EQ (0, pthread_join (thread, NULL));
     TEST_ASSERT_SUCCESS (zmq_close (pull));
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
     return 0;
