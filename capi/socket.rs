@@ -4,8 +4,7 @@
 //! The draft group and peer calls (`zmq_join`, `zmq_leave`, `zmq_connect_peer`) give
 //! `ENOTSUP` as libzmq does for every socket type `zmq_socket` makes here: only RADIO/DISH
 //! join groups and only PEER connects peers, and draft socket types give `EINVAL` from
-//! `zmq_socket` until they land. One draft call is a gap, not libzmq behaviour:
-//! `zmq_socket_monitor_pipes_stats` gives `ENOTSUP` until the draft work.
+//! `zmq_socket` until they land.
 
 use std::ffi::{c_char, c_int, c_void};
 
@@ -254,12 +253,17 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
     })
 }
 
-/// Draft `int zmq_socket_monitor_pipes_stats (void *s)`. Not built yet (a gap: libzmq
-/// answers it with `ZMQ_EVENT_PIPES_STATS` events): `ENOTSUP`.
+/// Draft `int zmq_socket_monitor_pipes_stats (void *s)`: a `ZMQ_EVENT_PIPES_STATS` event
+/// per pipe (values: messages queued outbound, inbound) reaches the socket's monitor once
+/// the peers answer; `EINVAL` unless that event is monitored, `EAGAIN` without pipes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
-    // SAFETY: the caller's contract.
-    ffi_boundary(|| unsafe { not_supported(s) })
+    ffi_boundary(|| {
+        // SAFETY: the caller's contract.
+        let sock = unsafe { socket_from_ptr(s) }?;
+        sock.monitor_pipes_stats()?;
+        Ok(0)
+    })
 }
 
 /// Draft `int zmq_socket_get_peer_state (void *s, const void *routing_id,

@@ -177,6 +177,7 @@ pub fn connect(
         let cell = WakeCell::held();
         let (mut peer, pipe) = session::make_pipes(link, endpoint, &cell, key);
         peer.locally_initiated = true;
+        peer.addresses = (String::new(), endpoint.to_owned());
         (Some(peer), Some((pipe, key, cell)))
     };
     let stop = Arc::new(AtomicBool::new(false));

@@ -149,8 +149,35 @@ pub fn make_pipes(
         routing_id: None,
         endpoint: Some(endpoint.to_owned()),
         locally_initiated: false,
+        addresses: Default::default(),
     };
     (peer, mine)
+}
+
+/// A connected stream's local and remote address as libzmq's monitor events name them:
+/// `tcp://ip:port` (IPv6 in brackets), `ipc://path`, `ipc://@name` for an abstract one and
+/// `ipc://` for an unnamed one (a connecting Unix socket).
+fn stream_uris(stream: &Stream) -> (String, String) {
+    fn ipc(addr: std::io::Result<std::os::unix::net::SocketAddr>) -> String {
+        use std::os::linux::net::SocketAddrExt;
+        match addr {
+            Ok(a) => match (a.as_pathname(), a.as_abstract_name()) {
+                (Some(path), _) => format!("ipc://{}", path.display()),
+                (None, Some(name)) => format!("ipc://@{}", String::from_utf8_lossy(name)),
+                (None, None) => "ipc://".to_owned(),
+            },
+            Err(_) => String::new(),
+        }
+    }
+    match stream {
+        Stream::Tcp(s) => {
+            let tcp = |a: std::io::Result<std::net::SocketAddr>| {
+                a.map(|a| format!("tcp://{a}")).unwrap_or_default()
+            };
+            (tcp(s.local_addr()), tcp(s.peer_addr()))
+        }
+        Stream::Ipc(s) => (ipc(s.local_addr()), ipc(s.peer_addr())),
+    }
 }
 
 /// A fresh key for a session's pipe commands.
@@ -244,6 +271,9 @@ pub struct Session {
     handshaked: bool,
     metadata: Option<Arc<msg::Metadata>>,
     peer_address: String,
+    /// The connection's own and its peer's address as monitor events give them
+    /// (`tcp://127.0.0.1:5555`), while it is up.
+    uris: Option<(String, String)>,
     /// The connection's descriptor, for monitor events.
     fd: i32,
     /// An inbound message the pipe had no room for (reading is paused meanwhile).
@@ -299,6 +329,7 @@ impl Session {
             handshaked: false,
             metadata: None,
             peer_address: String::new(),
+            uris: None,
             fd: -1,
             pending_in: None,
             out_in_message: false,
@@ -367,10 +398,19 @@ impl Session {
     }
 
     /// Raises a monitor event about this session's endpoint.
+    ///
+    /// Version 2 carries libzmq's address pair: a connection's own and its peer's
+    /// addresses while it is up; before that `("", endpoint)` for a connect (libzmq's
+    /// unconnected pair). Version 1 carries the endpoint.
     fn event(&self, event: i32, value: u64) {
+        let (local, remote) = match &self.uris {
+            Some((local, remote)) => (local.as_str(), remote.as_str()),
+            None if self.dialer.is_some() => ("", self.endpoint.as_str()),
+            None => (self.endpoint.as_str(), ""),
+        };
         self.link
             .monitor
-            .event(event, value, &self.endpoint, &self.peer_address);
+            .event_at(event, &[value], local, remote, &self.endpoint);
     }
 
     // ---- connecting ----
@@ -470,6 +510,7 @@ impl Session {
         use std::os::fd::AsRawFd;
         self.fd = stream.as_raw_fd();
         self.peer_address = stream.peer_address();
+        self.uris = Some(stream_uris(&stream));
         let o = self.options();
         self.engine = Some(if crate::io::raw::is_raw(o) {
             Engine::new_raw(stream, o.stream_notify, o.in_batch_size.max(1) as usize)
@@ -663,7 +704,8 @@ impl Session {
                 self.finish(r);
                 return;
             }
-            let (peer, pipe) = make_pipes(&self.link, &self.endpoint, &self.cell, self.key);
+            let (mut peer, pipe) = make_pipes(&self.link, &self.endpoint, &self.cell, self.key);
+            peer.addresses = self.uris.clone().unwrap_or_default();
             self.pipe = Some(pipe);
             self.write_routing_id(ty, info);
             self.link
@@ -765,6 +807,7 @@ impl Session {
             engine.stream.deregister(r.registry());
             self.event(ZMQ_EVENT_DISCONNECTED, self.fd as u64);
         }
+        self.uris = None;
         self.conn_timer = None;
         self.metadata = None;
         self.pending_in = None;
@@ -981,7 +1024,8 @@ impl Handler for Session {
                     self.push(m);
                 }
             }
-            Some(PipeEvent::ReadActivated | PipeEvent::Hiccuped) | None => {}
+            Some(PipeEvent::ReadActivated | PipeEvent::Hiccuped | PipeEvent::Stats { .. })
+            | None => {}
         }
         if !was_terminating && now_terminating && !self.lingering {
             self.start_linger(r);

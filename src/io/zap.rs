@@ -117,6 +117,7 @@ impl ZapPipe {
             routing_id: None,
             endpoint: None,
             locally_initiated: false,
+            addresses: Default::default(),
         })));
         Some(ZapPipe {
             pipe,

@@ -77,6 +77,16 @@ pub enum PipeCommand<T: PipeItem> {
     /// New HWMs for the receiver, from socket options set after the pipe was made (libzmq's
     /// `pipe_hwm` command); see [`Pipe::send_hwms_to_peer`].
     Hwms(HwmUpdate),
+    /// The sender asks for queue statistics; it has this many messages written and not yet
+    /// read by the receiver (libzmq's `pipe_peer_stats`).
+    StatsRequest(u64),
+    /// The answer to [`PipeCommand::StatsRequest`] (libzmq's `pipe_stats_publish`).
+    StatsReply {
+        /// Messages the requester wrote that the receiver has not read.
+        outbound: u64,
+        /// Messages the receiver wrote that the requester has not read.
+        inbound: u64,
+    },
 }
 
 /// The settings carried by [`PipeCommand::Hwms`].
@@ -175,6 +185,13 @@ pub enum PipeEvent {
     Hiccuped,
     /// Termination is complete: the owner must forget and drop this end.
     Terminated,
+    /// The answer to [`Pipe::request_stats`]: messages queued each way.
+    Stats {
+        /// Written by this end, not yet read by the peer.
+        outbound: u64,
+        /// Written by the peer, not yet read by this end.
+        inbound: u64,
+    },
 }
 
 /// How one end delivers commands to the other end's owner.
@@ -521,7 +538,28 @@ impl<T: PipeItem> Pipe<T> {
                 // it stopped until the reader's next progress report.
                 None
             }
+            PipeCommand::StatsRequest(outbound) => {
+                let inbound = self.queued_out();
+                self.peer
+                    .wake(PipeCommand::StatsReply { outbound, inbound });
+                None
+            }
+            PipeCommand::StatsReply { outbound, inbound } => {
+                Some(PipeEvent::Stats { outbound, inbound })
+            }
         }
+    }
+
+    /// Asks the peer for queue statistics; the answer comes back as [`PipeEvent::Stats`]
+    /// (libzmq's `send_stats_to_peer`).
+    pub fn request_stats(&mut self) {
+        let outbound = self.queued_out();
+        self.peer.wake(PipeCommand::StatsRequest(outbound));
+    }
+
+    /// Messages written here that the peer has not read (as far as it has told).
+    fn queued_out(&self) -> u64 {
+        self.msgs_written.saturating_sub(self.peers_msgs_read)
     }
 
     /// Whether [`PipeEvent::Terminated`] was reached or is under way (no more messages will
@@ -616,6 +654,12 @@ impl<T: PipeItem> std::fmt::Debug for PipeCommand<T> {
             PipeCommand::Term => f.write_str("Term"),
             PipeCommand::TermAck => f.write_str("TermAck"),
             PipeCommand::Hwms(u) => f.debug_tuple("Hwms").field(u).finish(),
+            PipeCommand::StatsRequest(n) => f.debug_tuple("StatsRequest").field(n).finish(),
+            PipeCommand::StatsReply { outbound, inbound } => f
+                .debug_struct("StatsReply")
+                .field("outbound", outbound)
+                .field("inbound", inbound)
+                .finish(),
         }
     }
 }

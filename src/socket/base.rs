@@ -20,7 +20,10 @@ use mio::Interest;
 use mio::unix::SourceFd;
 use parking_lot::Mutex;
 
-use crate::consts::{ZMQ_DONTWAIT, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_RCVHWM, ZMQ_SNDHWM, ZMQ_SNDMORE};
+use crate::consts::{
+    ZMQ_DONTWAIT, ZMQ_EVENT_PIPES_STATS, ZMQ_POLLIN, ZMQ_POLLOUT, ZMQ_RCVHWM, ZMQ_SNDHWM,
+    ZMQ_SNDMORE,
+};
 use crate::ctx::{Context, SocketId, SocketStop};
 use crate::error::{Error, Result};
 use crate::io::mailbox::Mailbox;
@@ -276,6 +279,26 @@ impl Socket {
         core.routing.peer_state(&mut core.pipes, routing_id)
     }
 
+    /// `zmq_socket_monitor_pipes_stats` (draft): asks every pipe's peer for its queue
+    /// counts; each answer becomes a `ZMQ_EVENT_PIPES_STATS` event when the socket next
+    /// reads its commands. `EINVAL` unless a monitor takes that event, `EAGAIN` without
+    /// pipes (libzmq's `query_pipes_stats`, which reads no commands first either).
+    pub fn monitor_pipes_stats(&self) -> Result<()> {
+        let mut core = self.core.lock();
+        if !core.monitor.wants(ZMQ_EVENT_PIPES_STATS) {
+            return Err(Error::Inval);
+        }
+        if core.pipes.is_empty() {
+            return Err(Error::Again);
+        }
+        for id in core.pipes.ids() {
+            if let Some(p) = core.pipes.pipe(id) {
+                p.request_stats();
+            }
+        }
+        Ok(())
+    }
+
     /// `zmq_setsockopt`.
     pub fn set_option(&self, id: c_int, value: Option<&[u8]>) -> Result<()> {
         self.core.lock().set_option(id, value)
@@ -493,6 +516,17 @@ impl Core {
                             self.routing.write_activated(&mut self.pipes, id);
                         }
                         Some(PipeEvent::Hiccuped) => self.routing.hiccuped(&mut self.pipes, id),
+                        Some(PipeEvent::Stats { outbound, inbound }) => {
+                            if let Some(peer) = self.pipes.get(id) {
+                                let (local, remote) = &peer.addresses;
+                                self.monitor.event_values(
+                                    ZMQ_EVENT_PIPES_STATS,
+                                    &[outbound, inbound],
+                                    local,
+                                    remote,
+                                );
+                            }
+                        }
                         Some(PipeEvent::Terminated) => {
                             self.routing.detach(&mut self.pipes, id);
                             self.pipes.remove(id);

@@ -282,6 +282,7 @@ mod tests {
             routing_id: None,
             endpoint: None,
             locally_initiated: false,
+            addresses: Default::default(),
         })
     }
 }

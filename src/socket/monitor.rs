@@ -113,12 +113,41 @@ impl Monitor {
     /// Raises `event` (a `ZMQ_EVENT_*` bit) with one value for `endpoint` (version 1's
     /// endpoint is the local one; version 2 also carries the remote one).
     pub fn event(&self, event: c_int, value: u64, local: &str, remote: &str) {
+        self.event_at(event, &[value], local, remote, local);
+    }
+
+    /// Raises `event` with any number of values (version 2 carries them all; version 1
+    /// only the first) for a bound endpoint's address pair.
+    pub fn event_values(&self, event: c_int, values: &[u64], local: &str, remote: &str) {
+        self.event_at(event, values, local, remote, local);
+    }
+
+    /// Raises `event` with the address pair version 2 gives and the one endpoint version 1
+    /// gives (libzmq's `identifier`: the local address of a bound pair, the remote one of
+    /// a connected pair).
+    pub fn event_at(
+        &self,
+        event: c_int,
+        values: &[u64],
+        local: &str,
+        remote: &str,
+        endpoint: &str,
+    ) {
         let guard = self.sink.lock();
         if let Some(s) = guard.as_ref() {
             if s.events & event as u64 != 0 {
-                send(s, event as u64, &[value], local, remote);
+                let local = if s.version == 1 { endpoint } else { local };
+                send(s, event as u64, values, local, remote);
             }
         }
+    }
+
+    /// Whether `event` is monitored now.
+    pub fn wants(&self, event: c_int) -> bool {
+        self.sink
+            .lock()
+            .as_ref()
+            .is_some_and(|s| s.events & event as u64 != 0)
     }
 }
 

@@ -45,6 +45,9 @@ pub struct Peer {
     pub endpoint: Option<String>,
     /// Whether this side connected (libzmq's `locally_initiated`).
     pub locally_initiated: bool,
+    /// The local and remote address monitor events give for this pipe (libzmq's endpoint
+    /// pair): a bound connection's own and its peer's, `("", endpoint)` for a connect.
+    pub addresses: (String, String),
 }
 
 impl std::fmt::Debug for Peer {

@@ -436,6 +436,7 @@ mod tests {
             routing_id: None,
             endpoint: None,
             locally_initiated: true,
+            addresses: Default::default(),
         });
         let mut sub = super::super::sub::Sub::default();
         sub.attach(&mut pipes, id);

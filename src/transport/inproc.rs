@@ -145,6 +145,7 @@ pub fn bind(ctx: &Context, name: &str, link: &SocketLink) -> Result<Vec<Peer>> {
             routing_id: None,
             endpoint: Some(p.endpoint),
             locally_initiated: false,
+            addresses: Default::default(),
         });
     }
     Ok(peers)
@@ -226,6 +227,7 @@ pub fn connect(ctx: &Context, name: &str, endpoint: &str, link: &SocketLink) -> 
                 routing_id: None,
                 endpoint: Some(endpoint.to_owned()),
                 locally_initiated: false,
+                addresses: Default::default(),
             })));
             mine
         }
@@ -267,5 +269,6 @@ pub fn connect(ctx: &Context, name: &str, endpoint: &str, link: &SocketLink) -> 
         routing_id: None,
         endpoint: Some(endpoint.to_owned()),
         locally_initiated: true,
+        addresses: Default::default(),
     })
 }
