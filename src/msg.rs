@@ -304,7 +304,7 @@ impl Msg {
         );
         match body {
             Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
-            Body::Owned(b) => Bytes::from_owner(b),
+            Body::Owned(b) => b.into_bytes(),
             Body::Shared(b) => b,
         }
     }
@@ -331,7 +331,7 @@ impl Msg {
             else {
                 unreachable!("matched just above")
             };
-            self.body = Body::Shared(Bytes::from_owner(b));
+            self.body = Body::Shared(b.into_bytes());
         }
         if let Body::Shared(_) = self.body {
             self.flags |= SHARED;
@@ -516,6 +516,92 @@ impl Buf {
         };
         let ptr = NonNull::new(p).ok_or(Error::NoMem)?;
         Ok(Buf { ptr, len, cap })
+    }
+}
+
+impl Buf {
+    /// The buffer as `Bytes`, without copying: a pooled buffer keeps going back to the pool
+    /// when the last reference goes (one small allocation for the owner record), any other
+    /// becomes `Bytes`' own (none).
+    fn into_bytes(self) -> Bytes {
+        if pool::class(self.cap).is_some() {
+            return Bytes::from_owner(self);
+        }
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `ptr` was allocated by the global allocator with the layout of `cap`
+        // bytes, align 1 (`Buf::new`), as `Vec<u8>` with capacity `cap` does; its first
+        // `len <= cap` bytes are initialised (the invariant); `this` is not dropped, so
+        // the vector is the only owner.
+        let v = unsafe { Vec::from_raw_parts(this.ptr.as_ptr(), this.len, this.cap) };
+        Bytes::from(v)
+    }
+}
+
+/// A buffer for one large received frame body, which the I/O engine reads straight into
+/// (libzmq's decoder reads a large body into the message the same way). It is filled
+/// front to back; [`BodyBuf::into_bytes`] then hands it up without a copy. Buffers up to
+/// the pool's limit come from and go back to the message buffer pool.
+pub struct BodyBuf {
+    /// Invariant: `buf`'s first `filled` bytes are initialised; `buf.len` is the size
+    /// asked for, so `Buf`'s own invariant holds only once `filled == buf.len`.
+    buf: Buf,
+    filled: usize,
+}
+
+impl BodyBuf {
+    /// A buffer for a body of `len` bytes; `NoMem` if it cannot be allocated.
+    pub fn new(len: usize) -> Result<BodyBuf> {
+        // An allocation has at least one byte; `len` is what is filled and handed up.
+        let mut buf = Buf::new(len.max(1), false)?;
+        buf.len = len;
+        Ok(BodyBuf { buf, filled: 0 })
+    }
+
+    /// How many bytes are still missing.
+    pub fn remaining(&self) -> usize {
+        self.buf.len - self.filled
+    }
+
+    /// Appends a copy of `data` (cut to what is still missing).
+    pub fn extend_from_slice(&mut self, data: &[u8]) {
+        let n = data.len().min(self.remaining());
+        // SAFETY: `n` bytes fit after `filled` in the buffer, which does not overlap
+        // `data` (we own it uniquely); afterwards they are initialised.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), self.buf.ptr.as_ptr().add(self.filled), n);
+        }
+        self.filled += n;
+    }
+
+    /// Where the missing bytes go: `remaining()` writable bytes, for `read(2)`.
+    pub fn spare_ptr(&mut self) -> *mut u8 {
+        // SAFETY: `filled <= len <= cap`, so the offset stays inside the allocation.
+        unsafe { self.buf.ptr.as_ptr().add(self.filled) }
+    }
+
+    /// Records that `n` more bytes were written at [`BodyBuf::spare_ptr`].
+    ///
+    /// # Safety
+    /// The first `n` bytes there (`n <= remaining()`) must have been initialised.
+    pub unsafe fn advance(&mut self, n: usize) {
+        debug_assert!(n <= self.remaining());
+        self.filled += n.min(self.remaining());
+    }
+
+    /// The body as `Bytes` (only the filled part, if not full).
+    pub fn into_bytes(mut self) -> Bytes {
+        // The filled bytes are initialised, which is `Buf`'s invariant for that length.
+        self.buf.len = self.filled;
+        self.buf.into_bytes()
+    }
+}
+
+impl std::fmt::Debug for BodyBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyBuf")
+            .field("len", &self.buf.len)
+            .field("filled", &self.filled)
+            .finish()
     }
 }
 
@@ -890,6 +976,32 @@ mod tests {
         }
         let long: Vec<u8> = (0..=255).cycle().take(5000).collect();
         assert_eq!(Msg::copy_from_slice(&long).unwrap().data(), &long[..]);
+    }
+
+    #[test]
+    fn body_buffers_fill_and_hand_up_without_copy() {
+        for len in [0, 1, 100, pool::MAX_POOLED, pool::MAX_POOLED + 1, 1 << 20] {
+            let want: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut b = BodyBuf::new(len).unwrap();
+            let half = len / 2;
+            b.extend_from_slice(&want[..half]);
+            assert_eq!(b.remaining(), len - half);
+            let p = b.spare_ptr();
+            // SAFETY: `p` has `remaining()` writable bytes; all of them are written.
+            unsafe {
+                std::ptr::copy_nonoverlapping(want[half..].as_ptr(), p, len - half);
+                b.advance(len - half);
+            }
+            assert_eq!(b.remaining(), 0);
+            let bytes = b.into_bytes();
+            assert_eq!(&bytes[..], &want[..]);
+            let m = Msg::from_bytes(bytes.clone());
+            assert_eq!(m.data(), &want[..]);
+        }
+        // Not filled: only the filled part is handed up.
+        let mut b = BodyBuf::new(1000).unwrap();
+        b.extend_from_slice(&[9; 10]);
+        assert_eq!(&b.into_bytes()[..], &[9; 10]);
     }
 
     static FREES: AtomicUsize = AtomicUsize::new(0);
