@@ -20,14 +20,14 @@
 //! initialise it (zeroes or a copy); see [`Msg::with_size_for_c`] for why reading a buffer
 //! that was handed to C is sound.
 //!
-//! Owned buffers of up to [`pool::MAX_POOLED`] bytes are recycled through a small bounded
-//! pool ([`pool`]) instead of going back to `malloc` at once. A message is typically
-//! allocated on one thread and freed on another (inproc, or the I/O thread for tcp): glibc
-//! then sees bursts of frees on the receiving side that coalesce with the top of the
-//! sender's arena and trims it (`madvise(MADV_DONTNEED)`), and the sender faults the same
-//! pages back in a moment later, under the arena lock. Recycling a few hundred KiB per size
-//! keeps those pages in use: on `inproc_thr 1024` this took us from ~30k page faults and
-//! ~35k context switches per million messages to ~2-3k of each (libzmq 4.3.4: ~1-3k, ~11k).
+//! Owned buffers of up to [`pool::MAX_POOLED`] bytes are recycled through a bounded pool
+//! ([`pool`]) instead of going back to `malloc` at once. A message is typically allocated
+//! on one thread and freed on another (inproc, or the I/O thread for tcp): glibc then sees
+//! bursts of frees on the receiving side that coalesce with the top of the sender's arena
+//! and trims it (`madvise(MADV_DONTNEED)`), and the sender faults the same pages back in a
+//! moment later, under the arena lock. Recycling keeps those pages in use: on
+//! `inproc_thr 1024` this took us from ~30k page faults and ~35k context switches per
+//! million messages to under 1k and ~3-6k (libzmq 4.3.4: ~1-3k, ~10-15k).
 
 use std::alloc::{Layout, alloc, alloc_zeroed, dealloc};
 use std::ffi::{CStr, c_void};
@@ -623,9 +623,8 @@ impl AsMut<[u8]> for Buf {
 
 impl Drop for Buf {
     fn drop(&mut self) {
-        if let Some((_, class)) = pool::class(self.cap)
-            && pool::give(class, self.ptr, self.cap)
-        {
+        if let Some((_, class)) = pool::class(self.cap) {
+            pool::give(class, self.ptr, self.cap);
             return;
         }
         // SAFETY: `ptr` was allocated by the global allocator with exactly this layout
@@ -639,17 +638,22 @@ impl Drop for Buf {
     }
 }
 
-/// A bounded pool of freed message buffers, per size class, shared by all threads.
+/// A bounded pool of freed message buffers, per size class.
 ///
 /// Buffers are recycled so that the allocator does not see a message's buffer freed on the
 /// receiving thread and a new one allocated on the sending thread for every message (see
-/// the module documentation for what that costs with glibc). It holds at most
-/// [`CLASS_BYTES`] per class (and [`CLASS_ENTRIES`] buffers) and [`TOTAL_BYTES`] in all;
-/// everything beyond goes back to the allocator, as it would without the pool. Sizes are
-/// rounded up to four classes per power of two (at most a quarter more than asked for, as
-/// allocators do), from 64 bytes to [`MAX_POOLED`].
+/// the module documentation for what that costs with glibc). Each thread keeps a few
+/// buffers per class of its own ([`LOCAL_BYTES`]); it moves them to and from the shared
+/// lists in batches ([`batch`]), so the two threads of a message stream meet at a lock
+/// once per batch, not per message. The shared lists hold at most [`CLASS_BYTES`] per
+/// class (and [`CLASS_ENTRIES`] buffers) and [`TOTAL_BYTES`] in all; everything beyond goes
+/// back to the allocator, as it would without the pool. Sizes are rounded up to four
+/// classes per power of two (at most a quarter more than asked for, as allocators do),
+/// from 64 bytes to [`MAX_POOLED`].
 mod pool {
     use parking_lot::Mutex;
+    use std::alloc::{Layout, dealloc};
+    use std::cell::RefCell;
     use std::ptr::NonNull;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -659,21 +663,68 @@ mod pool {
     const MIN_POW: u32 = 6;
     const MAX_POW: u32 = 16;
     const CLASSES: usize = 4 * (MAX_POW - MIN_POW + 1) as usize;
-    /// Bytes kept per class: enough for a few hundred 1 KiB messages in flight.
-    const CLASS_BYTES: usize = 256 << 10;
-    /// Buffers kept per class (bounds the small classes).
-    const CLASS_ENTRIES: usize = 256;
-    /// Bytes kept in all classes together.
+    /// Bytes kept in a shared list: enough for a window of 1 KiB messages in flight.
+    const CLASS_BYTES: usize = 1 << 20;
+    /// Buffers kept in a shared list (bounds the small classes).
+    const CLASS_ENTRIES: usize = 1024;
+    /// Bytes kept in all shared lists together.
     const TOTAL_BYTES: usize = 4 << 20;
+    /// Bytes one thread keeps in all its own lists together.
+    const LOCAL_BYTES: usize = 256 << 10;
+    /// Bytes moved between a thread's list and the shared one at a time (at most
+    /// [`MAX_BATCH`] buffers, at least one).
+    const BATCH_BYTES: usize = 64 << 10;
+    const MAX_BATCH: usize = 32;
 
     /// A free buffer in the pool.
     struct Free(NonNull<u8>);
     // SAFETY: a pooled buffer is owned by the pool alone; whoever takes it owns it.
     unsafe impl Send for Free {}
 
-    static POOL: [Mutex<Vec<Free>>; CLASSES] =
+    static SHARED: [Mutex<Vec<Free>>; CLASSES] =
         [const { parking_lot::const_mutex(Vec::new()) }; CLASSES];
     static TOTAL: AtomicUsize = AtomicUsize::new(0);
+
+    /// One thread's own free buffers; handed to the shared lists when the thread ends.
+    struct Local {
+        lists: Vec<Vec<Free>>,
+        bytes: usize,
+    }
+
+    impl Drop for Local {
+        fn drop(&mut self) {
+            for (class, list) in self.lists.iter_mut().enumerate() {
+                spill(class, list.drain(..));
+            }
+        }
+    }
+
+    thread_local! {
+        static LOCAL: RefCell<Local> = const {
+            RefCell::new(Local { lists: Vec::new(), bytes: 0 })
+        };
+    }
+
+    /// How many buffers of `cap` bytes move between a thread and the shared list at once.
+    fn batch(cap: usize) -> usize {
+        (BATCH_BYTES / cap).clamp(1, MAX_BATCH)
+    }
+
+    /// Runs `f` on this thread's lists; `None` while the thread is being torn down (or on
+    /// re-entry, which does not happen: nothing in here drops a message).
+    fn with_local<R>(f: impl FnOnce(&mut Vec<Vec<Free>>, &mut usize) -> R) -> Option<R> {
+        LOCAL
+            .try_with(|l| {
+                let mut l = l.try_borrow_mut().ok()?;
+                let Local { lists, bytes } = &mut *l;
+                if lists.is_empty() {
+                    lists.resize_with(CLASSES, Vec::new);
+                }
+                Some(f(lists, bytes))
+            })
+            .ok()
+            .flatten()
+    }
 
     /// The capacity and class for a buffer of `len` bytes, `None` if not pooled. A capacity
     /// maps to its own class again, so `class(cap)` finds the class of an allocated buffer.
@@ -689,31 +740,79 @@ mod pool {
         Some((cap, class))
     }
 
-    /// A free buffer of `class`, if the pool has one.
+    /// A free buffer of `class`, if this thread or the shared list has one.
     pub(super) fn take(class: usize) -> Option<NonNull<u8>> {
-        let free = POOL[class].lock().pop()?;
         let cap = class_cap(class);
-        TOTAL.fetch_sub(cap, Ordering::Relaxed);
-        Some(free.0)
+        let local = with_local(|lists, bytes| {
+            let list = &mut lists[class];
+            if list.is_empty() {
+                let mut shared = SHARED[class].lock();
+                let n = shared.len().min(batch(cap));
+                let from = shared.len() - n;
+                list.extend(shared.drain(from..));
+                drop(shared);
+                TOTAL.fetch_sub(n * cap, Ordering::Relaxed);
+                *bytes += n * cap;
+            }
+            let free = list.pop()?;
+            *bytes -= cap;
+            Some(free.0)
+        });
+        match local {
+            Some(found) => found,
+            // This thread is ending: straight from the shared list.
+            None => {
+                let free = SHARED[class].lock().pop()?;
+                TOTAL.fetch_sub(cap, Ordering::Relaxed);
+                Some(free.0)
+            }
+        }
     }
 
-    /// Keeps `ptr` (a buffer of `cap` bytes, class `class`) for reuse; false if the pool is
-    /// full and the caller must free it.
-    pub(super) fn give(class: usize, ptr: NonNull<u8>, cap: usize) -> bool {
-        if TOTAL.load(Ordering::Relaxed) + cap > TOTAL_BYTES {
-            return false;
+    /// Keeps `ptr` (a buffer of `cap` bytes, class `class`) for reuse, or frees it if the
+    /// pool is full.
+    pub(super) fn give(class: usize, ptr: NonNull<u8>, cap: usize) {
+        let mut ptr = Some(ptr);
+        with_local(|lists, bytes| {
+            let list = &mut lists[class];
+            let b = batch(cap);
+            if list.len() >= 2 * b || *bytes + cap > LOCAL_BYTES {
+                // Full here: the oldest batch (or everything) goes to the shared list.
+                let n = b.min(list.len());
+                spill(class, list.drain(..n));
+                *bytes -= n * cap;
+                if *bytes + cap > LOCAL_BYTES {
+                    return;
+                }
+            }
+            if let Some(p) = ptr.take() {
+                list.push(Free(p));
+                *bytes += cap;
+            }
+        });
+        if let Some(p) = ptr {
+            spill(class, std::iter::once(Free(p)));
         }
+    }
+
+    /// Moves buffers of `class` to the shared list; those that do not fit are freed.
+    fn spill(class: usize, buffers: impl Iterator<Item = Free>) {
+        let cap = class_cap(class);
         let max = (CLASS_BYTES / cap).clamp(4, CLASS_ENTRIES);
-        let mut list = POOL[class].lock();
-        if list.len() >= max {
-            return false;
+        let mut shared = SHARED[class].lock();
+        for free in buffers {
+            if shared.len() < max && TOTAL.load(Ordering::Relaxed) + cap <= TOTAL_BYTES {
+                if shared.capacity() == 0 {
+                    shared.reserve_exact(max);
+                }
+                shared.push(free);
+                TOTAL.fetch_add(cap, Ordering::Relaxed);
+            } else {
+                // SAFETY: pooled buffers of `class` were allocated by the global allocator
+                // with `cap` bytes, align 1 (`Buf::new`), and the pool owned this one.
+                unsafe { dealloc(free.0.as_ptr(), Layout::from_size_align_unchecked(cap, 1)) };
+            }
         }
-        if list.capacity() == 0 {
-            list.reserve_exact(max);
-        }
-        list.push(Free(ptr));
-        TOTAL.fetch_add(cap, Ordering::Relaxed);
-        true
     }
 
     /// The capacity of buffers of `class`.
@@ -737,11 +836,48 @@ mod pool {
             assert_eq!(class(1025), Some((1280, 20)));
             assert_eq!(class(MAX_POOLED), Some((MAX_POOLED, CLASSES - 1)));
             assert_eq!(class(MAX_POOLED + 1), None);
-            for len in 34..=MAX_POOLED {
+            for len in (34..=MAX_POOLED).step_by(7) {
                 let (cap, c) = class(len).unwrap();
                 assert!(cap >= len && cap - len <= len / 4 + 8, "{len}");
                 assert_eq!(class(cap), Some((cap, c)));
                 assert_eq!(class_cap(c), cap);
+            }
+        }
+
+        #[test]
+        fn buffers_come_back_to_the_thread_and_across_threads() {
+            // A class no other test uses: 48 KiB buffers (batch of 1, 2 kept per thread).
+            let (cap, c) = class(48 << 10).unwrap();
+            let alloc = || {
+                let layout = std::alloc::Layout::from_size_align(cap, 1).unwrap();
+                // SAFETY: non-zero size.
+                NonNull::new(unsafe { std::alloc::alloc(layout) }).unwrap()
+            };
+            let a = alloc();
+            give(c, a, cap);
+            assert_eq!(take(c), Some(a));
+            // Freed on other threads: their lists spill to the shared one, where this
+            // thread finds them.
+            let freed: Vec<usize> = (0..3)
+                .map(|_| {
+                    let addr = alloc().as_ptr() as usize;
+                    std::thread::spawn(move || {
+                        give(c, NonNull::new(addr as *mut u8).unwrap(), cap);
+                    })
+                    .join()
+                    .unwrap();
+                    addr
+                })
+                .collect();
+            let mut got: Vec<usize> = (0..3)
+                .map(|_| take(c).expect("pooled").as_ptr() as usize)
+                .collect();
+            got.sort_unstable();
+            let mut freed = freed;
+            freed.sort_unstable();
+            assert_eq!(got, freed);
+            for p in got {
+                give(c, NonNull::new(p as *mut u8).unwrap(), cap);
             }
         }
     }
