@@ -27,7 +27,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use super::command::{Command, PING};
 #[cfg(test)]
 use super::frame::SMALL_FRAME_MAX;
-use super::frame::{DecodeError, Decoder, Frame, Framing, SmallFrame, TxQueue};
+use super::frame::{DecodeError, Decoder, Frame, FrameHeader, Framing, SmallFrame, TxQueue};
 use super::greeting::{GreetingExchange, PeerGreeting, ZmtpVersion};
 use super::mechanism::{Mechanism, MechanismConfig, MechanismContext, Status};
 use super::metadata::Metadata;
@@ -395,6 +395,23 @@ impl Connection {
     /// The protocol version, once the greeting is complete.
     pub fn version(&self) -> Option<ZmtpVersion> {
         self.version
+    }
+
+    /// The header of the next frame at the front of `buf`, when frames are being decoded
+    /// and the header is complete and valid: a driver may then read the body into a buffer
+    /// of its own and hand the frame to [`Connection::handle_frame`].
+    pub fn peek_frame(&self, buf: &[u8]) -> Option<FrameHeader> {
+        match self.state {
+            State::Handshaking | State::ExpectIdentity | State::Ready => self.decoder?.peek(buf),
+            State::Greeting(_) | State::Closed => None,
+        }
+    }
+
+    /// A frame whose header [`Connection::peek_frame`] described and whose body the driver
+    /// read on its own: handled exactly as [`Connection::handle_bytes`] handles a decoded
+    /// frame.
+    pub fn handle_frame(&mut self, frame: Frame, now: Instant) {
+        self.process_frame(frame, now);
     }
 
     /// How many bytes the read buffer must hold to complete the next frame (0 if

@@ -181,6 +181,20 @@ impl Decoder {
         })
     }
 
+    /// The header of the next frame at the front of `buf`, if it is complete and valid
+    /// (errors are left to [`Decoder::decode`]). For a driver that reads a large body into
+    /// a buffer of its own instead of through `buf`: it drops `header_len` bytes, reads
+    /// `body_len` bytes and hands up the [`Frame`] this describes.
+    pub fn peek(&self, buf: &[u8]) -> Option<FrameHeader> {
+        let header = self.header(buf).ok()??;
+        Some(FrameHeader {
+            header_len: header.header_len,
+            body_len: usize::try_from(header.body_len).ok()?,
+            more: header.flags & FLAG_MORE != 0,
+            command: self.framing == Framing::V2 && header.flags & FLAG_COMMAND != 0,
+        })
+    }
+
     /// How many bytes in total `buf` must hold before the next frame is complete, or 0 if
     /// the size field is not complete yet (a hint for the driver's read buffer).
     pub fn needed(&self, buf: &[u8]) -> usize {
@@ -253,6 +267,19 @@ impl Decoder {
         }
         Ok(())
     }
+}
+
+/// A parsed, checked frame header ([`Decoder::peek`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameHeader {
+    /// Bytes of framing before the body.
+    pub header_len: usize,
+    /// Bytes of body.
+    pub body_len: usize,
+    /// Another frame of the same message follows.
+    pub more: bool,
+    /// The frame is a command (ZMTP 3.x only).
+    pub command: bool,
 }
 
 struct Header {
@@ -509,6 +536,30 @@ mod tests {
         let mut buf = BytesMut::from(&[0, 11][..]);
         assert_eq!(Decoder::new(Framing::V2, 10).decode_small(&mut buf), None);
         assert_eq!(buf.len(), 2);
+    }
+
+    #[test]
+    fn peek_describes_what_decode_returns() {
+        for framing in [Framing::V1, Framing::V2] {
+            let dec = Decoder::new(framing, -1);
+            for frame in [
+                Frame::with_more(vec![1u8; 40_000], true),
+                Frame::new("x"),
+                Frame::command(&b"\x04PING"[..]),
+            ] {
+                let wire = encode(framing, &frame);
+                let head = dec.peek(&wire).unwrap();
+                for cut in 0..head.header_len {
+                    assert_eq!(dec.peek(&wire[..cut]), None);
+                }
+                assert_eq!(dec.peek(&wire[..head.header_len]), Some(head));
+                assert_eq!(head.header_len + head.body_len, wire.len());
+                let got = dec.decode(&mut BytesMut::from(&wire[..])).unwrap().unwrap();
+                assert_eq!(&wire[head.header_len..], &got.data[..]);
+                assert_eq!((head.more, head.command), (got.more, got.command));
+            }
+        }
+        assert_eq!(Decoder::new(Framing::V2, 10).peek(&[0, 11]), None);
     }
 
     #[test]
