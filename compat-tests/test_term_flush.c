@@ -1,12 +1,14 @@
-/* compat: ours-only (libzmq 4.3.4 loses the tail here about 1 run in 10: its session can end with part of the engine's last batch unwritten) */
+/* compat: ours-only (libzmq 4.3.4 loses the tail here, over tcp about 1 run in 10 and over ipc 8 in 10: its session can end with part of the engine's last batch unwritten) */
 /* zmq_close then zmq_ctx_term (linger -1) on a sender whose peer is not reading: the
  * context ends only when everything sent has left, so a receiver that starts reading later
  * gets every message. Small kernel buffers keep the last batches queued in the sender when
  * it closes; a sender that ended its pipe before writing out what it had taken from it
- * lost the tail. The sender has a context of its own, terminated on another thread. */
+ * lost the tail. The sender has a context of its own, terminated on another thread. Over
+ * tcp and ipc. */
 #include "testutil.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #define COUNT 100000
 
@@ -33,7 +35,7 @@ static void *sender (void *arg)
     return NULL;
 }
 
-int main (void)
+static void run (const char *bind_to)
 {
     void *ctx = zmq_ctx_new ();
     TEST_ASSERT (ctx != NULL);
@@ -43,7 +45,7 @@ int main (void)
     TEST_ASSERT_SUCCESS (zmq_setsockopt (pull, ZMQ_RCVBUF, &small, sizeof small));
     TEST_ASSERT_SUCCESS (zmq_setsockopt (pull, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
     TEST_ASSERT_SUCCESS (zmq_setsockopt (pull, ZMQ_LINGER, &zero, sizeof zero));
-    TEST_ASSERT_SUCCESS (zmq_bind (pull, "tcp://127.0.0.1:*"));
+    TEST_ASSERT_SUCCESS (zmq_bind (pull, bind_to));
     size_t len = sizeof endpoint;
     TEST_ASSERT_SUCCESS (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, endpoint, &len));
 
@@ -57,8 +59,8 @@ int main (void)
         char buf[16];
         int n = zmq_recv (pull, buf, sizeof buf, 0);
         if (n != 8)
-            fprintf (stderr, "message %d of %d: zmq_recv gave %d (%s)\n", i, COUNT, n,
-                     zmq_strerror (zmq_errno ()));
+            fprintf (stderr, "%s: message %d of %d: zmq_recv gave %d (%s)\n", bind_to, i,
+                     COUNT, n, zmq_strerror (zmq_errno ()));
         TEST_ASSERT_EQ (8, n);
         int seq;
         memcpy (&seq, buf, sizeof seq);
@@ -67,5 +69,13 @@ int main (void)
     TEST_ASSERT_EQ (0, pthread_join (thread, NULL));
     TEST_ASSERT_SUCCESS (zmq_close (pull));
     TEST_ASSERT_SUCCESS (zmq_ctx_term (ctx));
+}
+
+int main (void)
+{
+    run ("tcp://127.0.0.1:*");
+    char ipc[64];
+    snprintf (ipc, sizeof ipc, "ipc:///tmp/test_term_flush-%d.ipc", (int) getpid ());
+    run (ipc);
     return 0;
 }
