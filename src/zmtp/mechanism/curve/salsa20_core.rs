@@ -104,22 +104,29 @@ fn xor_blocks(state: &[u32; 16], counter: u64, buf: &mut [u8]) {
     for chunk in buf.chunks_mut(BLOCK) {
         state[8] = counter as u32;
         state[9] = (counter >> 32) as u32;
-        let ks = block(&state);
-        if let Ok(chunk) = <&mut [u8; BLOCK]>::try_from(&mut *chunk) {
-            for (bytes, k) in chunk.chunks_exact_mut(4).zip(ks) {
-                let w = le32(bytes) ^ k;
-                bytes.copy_from_slice(&w.to_le_bytes());
-            }
-        } else {
-            let mut bytes = [0u8; BLOCK];
-            for (b, k) in bytes.chunks_exact_mut(4).zip(ks) {
-                b.copy_from_slice(&k.to_le_bytes());
-            }
-            for (b, k) in chunk.iter_mut().zip(bytes) {
-                *b ^= k;
-            }
-        }
+        xor_block(chunk, &block(&state));
         counter = counter.wrapping_add(1);
+    }
+}
+
+/// XORs one keystream block into `chunk` (at most a block long).
+#[inline(always)]
+fn xor_block(chunk: &mut [u8], ks: &[u32; 16]) {
+    // A whole block goes word by word; a byte loop over a slice of unknown length would
+    // leave part of it to a slow remainder loop.
+    if let Ok(chunk) = <&mut [u8; BLOCK]>::try_from(&mut *chunk) {
+        for (bytes, k) in chunk.chunks_exact_mut(4).zip(ks) {
+            let w = le32(bytes) ^ k;
+            bytes.copy_from_slice(&w.to_le_bytes());
+        }
+    } else {
+        let mut bytes = [0u8; BLOCK];
+        for (b, k) in bytes.chunks_exact_mut(4).zip(ks) {
+            b.copy_from_slice(&k.to_le_bytes());
+        }
+        for (b, k) in chunk.iter_mut().zip(bytes) {
+            *b ^= k;
+        }
     }
 }
 
@@ -214,13 +221,8 @@ mod simd {
         let mut x = input;
         rounds(&mut x);
         for (b, chunk) in buf.chunks_mut(BLOCK).enumerate() {
-            let mut ks = [0u8; BLOCK];
-            for (w, k) in ks.chunks_exact_mut(4).enumerate() {
-                k.copy_from_slice(&x[w].0[b].wrapping_add(input[w].0[b]).to_le_bytes());
-            }
-            for (d, k) in chunk.iter_mut().zip(ks) {
-                *d ^= k;
-            }
+            let ks = std::array::from_fn(|w| x[w].0[b].wrapping_add(input[w].0[b]));
+            super::xor_block(chunk, &ks);
         }
     }
 
