@@ -213,11 +213,13 @@ mod simd {
     pub(super) fn xor_lanes(state: &[u32; 16], counter: u64, buf: &mut [u8]) {
         debug_assert!(buf.len() <= LANES * BLOCK);
         let c: [u64; LANES] = std::array::from_fn(|i| counter.wrapping_add(i as u64));
-        let input: [Lanes; 16] = std::array::from_fn(|w| match w {
-            8 => Lanes(c.map(|c| c as u32)),
-            9 => Lanes(c.map(|c| (c >> 32) as u32)),
-            _ => Lanes([state[w]; LANES]),
-        });
+        // A plain loop: built with `array::from_fn`, this became an out-of-line call per word.
+        let mut input = [Lanes([0; LANES]); 16];
+        for (lanes, &word) in input.iter_mut().zip(state) {
+            *lanes = Lanes([word; LANES]);
+        }
+        input[8] = Lanes(c.map(|c| c as u32));
+        input[9] = Lanes(c.map(|c| (c >> 32) as u32));
         let mut x = input;
         rounds(&mut x);
         for (b, chunk) in buf.chunks_mut(BLOCK).enumerate() {
