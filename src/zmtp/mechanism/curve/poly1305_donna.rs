@@ -8,6 +8,10 @@
 //! it beats the crate at every length from 17 bytes to 16 KiB (about 90 ns against 1.9 us at
 //! 65 bytes, 10 us against 11.4 us at 16 KiB), so it serves every MESSAGE.
 //!
+//! From 256 bytes on it hashes four blocks per step with r^2, r^3 and r^4 (computed per
+//! key, three multiplications): as many multiplications as block by block, but four
+//! independent chains and one carry per step. Measured at 16 KiB: 0.61 -> 0.48 ns/byte.
+//!
 //! Constant time: no branch and no table index depends on the key, the message bytes or the
 //! accumulator. The final reduction selects with masks. Only the message length (public)
 //! steers the control flow.
@@ -23,64 +27,117 @@ fn le64(b: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// Limbs of 44, 44 and 42 bits, at 2^0, 2^44 and 2^88.
+type Limbs = [u64; 3];
+
+/// The limbs of a 16-byte little-endian number.
+fn limbs(b: &[u8]) -> Limbs {
+    let t0 = le64(&b[0..8]);
+    let t1 = le64(&b[8..16]);
+    [
+        t0 & MASK44,
+        ((t0 >> 44) | (t1 << 20)) & MASK44,
+        (t1 >> 24) & MASK42,
+    ]
+}
+
+/// `h * r` before the carries, for `r` given with `rs = (r, 20 r)`: 2^130 = 5 (mod p), and
+/// a product that lands at 2^132 or above folds back multiplied by 4 * 5. The terms stay
+/// far below 2^128 for limbs up to about 2^50, and sums of a few such products too.
+#[inline(always)]
+fn mul(h: Limbs, (r, s): (Limbs, Limbs)) -> [u128; 3] {
+    let m = |a: u64, b: u64| u128::from(a) * u128::from(b);
+    [
+        m(h[0], r[0]) + m(h[1], s[2]) + m(h[2], s[1]),
+        m(h[0], r[1]) + m(h[1], r[0]) + m(h[2], s[2]),
+        m(h[0], r[2]) + m(h[1], r[1]) + m(h[2], r[0]),
+    ]
+}
+
+/// The element-wise sum of two unreduced products.
+#[inline(always)]
+fn add(a: [u128; 3], b: [u128; 3]) -> [u128; 3] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+
+/// Partial carry: limbs come out below 2^44 + 2^20 or so, headroom enough for the next
+/// block (or product).
+#[inline(always)]
+fn carry(d: [u128; 3]) -> Limbs {
+    let [d0, mut d1, mut d2] = d;
+    let c = (d0 >> 44) as u64;
+    let mut h0 = (d0 as u64) & MASK44;
+    d1 += u128::from(c);
+    let c = (d1 >> 44) as u64;
+    let mut h1 = (d1 as u64) & MASK44;
+    d2 += u128::from(c);
+    let c = (d2 >> 42) as u64;
+    let h2 = (d2 as u64) & MASK42;
+    h0 += c * 5;
+    let c = h0 >> 44;
+    h0 &= MASK44;
+    h1 += c;
+    [h0, h1, h2]
+}
+
+/// `(r, 20 r)`, the two forms [`mul`] takes a multiplier in.
+fn with_folded(r: Limbs) -> (Limbs, Limbs) {
+    (r, r.map(|l| l * 20))
+}
+
+/// Messages at least this long take four blocks per step (below, computing r^2..r^4
+/// costs more than it saves).
+const MULTI_MIN: usize = 256;
+
 /// The Poly1305 tag of `msg` under the one-time key `key` (r | s, 32 bytes).
 pub(crate) fn tag(key: &[u8; 32], msg: &[u8]) -> [u8; 16] {
-    // r, clamped as RFC 8439 section 2.5 requires, split into 44/44/42-bit limbs.
-    let t0 = le64(&key[0..8]);
-    let t1 = le64(&key[8..16]);
-    let r0 = t0 & 0xffc_0fff_ffff;
-    let r1 = ((t0 >> 44) | (t1 << 20)) & 0xfff_ffc0_ffff;
-    let r2 = (t1 >> 24) & 0x00f_ffff_fc0f;
-    // 2^130 = 5 (mod p), and the limbs sit at 2^0, 2^44, 2^88: a product that lands at
-    // 2^132 or above folds back multiplied by 4 * 5.
-    let s1 = r1 * 20;
-    let s2 = r2 * 20;
+    // r, clamped as RFC 8439 section 2.5 requires.
+    let [t0, t1, t2] = limbs(&key[..16]);
+    let r = with_folded([
+        t0 & 0xffc_0fff_ffff,
+        t1 & 0xfff_ffc0_ffff,
+        t2 & 0x00f_ffff_fc0f,
+    ]);
 
-    let (mut h0, mut h1, mut h2) = (0u64, 0u64, 0u64);
-    let mut block = |m: &[u8], hibit: u64| {
-        let t0 = le64(&m[0..8]);
-        let t1 = le64(&m[8..16]);
-        h0 += t0 & MASK44;
-        h1 += ((t0 >> 44) | (t1 << 20)) & MASK44;
-        h2 += ((t1 >> 24) & MASK42) | hibit;
-
-        let d0 = u128::from(h0) * u128::from(r0)
-            + u128::from(h1) * u128::from(s2)
-            + u128::from(h2) * u128::from(s1);
-        let mut d1 = u128::from(h0) * u128::from(r1)
-            + u128::from(h1) * u128::from(r0)
-            + u128::from(h2) * u128::from(s2);
-        let mut d2 = u128::from(h0) * u128::from(r2)
-            + u128::from(h1) * u128::from(r1)
-            + u128::from(h2) * u128::from(r0);
-
-        // Partial carry: limbs stay below 2^45 or so, enough headroom for the next block.
-        let c = (d0 >> 44) as u64;
-        h0 = (d0 as u64) & MASK44;
-        d1 += u128::from(c);
-        let c = (d1 >> 44) as u64;
-        h1 = (d1 as u64) & MASK44;
-        d2 += u128::from(c);
-        let c = (d2 >> 42) as u64;
-        h2 = (d2 as u64) & MASK42;
-        h0 += c * 5;
-        let c = h0 >> 44;
-        h0 &= MASK44;
-        h1 += c;
-    };
-
-    let mut chunks = msg.chunks_exact(16);
-    for m in &mut chunks {
-        block(m, 1 << 40);
+    let mut h: Limbs = [0; 3];
+    let mut blocks = msg.chunks_exact(16);
+    if msg.len() >= MULTI_MIN {
+        // Four blocks per step, h = (h + m1) r^4 + m2 r^3 + m3 r^2 + m4 r: the same number
+        // of multiplications as block by block, but four independent chains of them and
+        // one carry instead of four.
+        let r2 = with_folded(carry(mul(r.0, r)));
+        let r3 = with_folded(carry(mul(r2.0, r)));
+        let r4 = with_folded(carry(mul(r3.0, r)));
+        let mut quads = msg.chunks_exact(64);
+        for q in &mut quads {
+            let m = |i: usize| {
+                let [l0, l1, l2] = limbs(&q[16 * i..]);
+                [l0, l1, l2 | (1 << 40)]
+            };
+            let [m0, m1, m2] = m(0);
+            let first = [h[0] + m0, h[1] + m1, h[2] + m2];
+            let d = add(
+                add(mul(first, r4), mul(m(1), r3)),
+                add(mul(m(2), r2), mul(m(3), r)),
+            );
+            h = carry(d);
+        }
+        blocks = quads.remainder().chunks_exact(16);
     }
-    let rest = chunks.remainder();
+    for m in &mut blocks {
+        let [m0, m1, m2] = limbs(m);
+        h = carry(mul([h[0] + m0, h[1] + m1, h[2] + (m2 | (1 << 40))], r));
+    }
+    let rest = blocks.remainder();
     if !rest.is_empty() {
         // The last partial block gets its 0x01 byte in the padding instead of bit 128.
         let mut last = [0u8; 16];
         last[..rest.len()].copy_from_slice(rest);
         last[rest.len()] = 1;
-        block(&last, 0);
+        let [m0, m1, m2] = limbs(&last);
+        h = carry(mul([h[0] + m0, h[1] + m1, h[2] + m2], r));
     }
+    let [mut h0, mut h1, mut h2] = h;
 
     // Full carry.
     let c = h1 >> 44;
@@ -278,7 +335,9 @@ mod tests {
                 for &mp in &patterns {
                     let mut k = [kp; 32];
                     k[16..].fill(sp);
-                    for len in 0..100 {
+                    // Past MULTI_MIN the four-block steps take over: their sums of products
+                    // are where limbs grow most.
+                    for len in (0..100).chain(240..340).chain([1000, 4096 + 7]) {
                         let msg = vec![mp; len];
                         assert_eq!(tag(&k, &msg), reference(&k, &msg), "{kp} {sp} {mp} {len}");
                     }
