@@ -7,29 +7,13 @@
  * remote one the endpoint connected to. The two sides name the same connection. */
 #include "testutil.h"
 
-#include <stdint.h>
-
 static void *ctx;
 
 /* Reads one version 2 event with one value; returns its number. */
 static uint64_t read_v2 (void *mon, char *local, char *remote, size_t size)
 {
-    uint64_t event = 0, count = 0, value = 0;
-    TEST_ASSERT_EQ ((int) sizeof event, zmq_recv (mon, &event, sizeof event, 0));
-    TEST_ASSERT_EQ ((int) sizeof count, zmq_recv (mon, &count, sizeof count, 0));
-    TEST_ASSERT_EQ ((uint64_t) 1, count);
-    TEST_ASSERT_EQ ((int) sizeof value, zmq_recv (mon, &value, sizeof value, 0));
-    int n = zmq_recv (mon, local, size - 1, 0);
-    TEST_ASSERT (n >= 0);
-    local[n] = 0;
-    n = zmq_recv (mon, remote, size - 1, 0);
-    TEST_ASSERT (n >= 0);
-    remote[n] = 0;
-    int more;
-    size_t len = sizeof more;
-    TEST_ASSERT_SUCCESS (zmq_getsockopt (mon, ZMQ_RCVMORE, &more, &len));
-    TEST_ASSERT_EQ (0, more);
-    return event;
+    uint64_t value;
+    return test_recv_monitor_v2 (mon, &value, 1, local, remote, size);
 }
 
 static void *monitor_of (void *s, const char *endpoint, int events)

@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,35 @@ static inline void test_nothing (void *s)
 {
     char buf[16];
     TEST_ASSERT_FAILURE (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
+}
+
+/* Reads one version 2 monitor event (draft zmq_socket_monitor_versioned): returns its
+ * number, checks it carries `count` values and stores them in `values`, and stores the
+ * local and remote addresses NUL-terminated (at most `size` - 1 bytes each). */
+static inline uint64_t test_recv_monitor_v2 (void *mon,
+                                             uint64_t *values,
+                                             uint64_t count,
+                                             char *local,
+                                             char *remote,
+                                             size_t size)
+{
+    uint64_t event = 0, n_values = 0;
+    TEST_ASSERT_EQ ((int) sizeof event, zmq_recv (mon, &event, sizeof event, 0));
+    TEST_ASSERT_EQ ((int) sizeof n_values, zmq_recv (mon, &n_values, sizeof n_values, 0));
+    TEST_ASSERT_EQ (count, n_values);
+    for (uint64_t i = 0; i < count; i++)
+        TEST_ASSERT_EQ ((int) sizeof values[i], zmq_recv (mon, &values[i], sizeof values[i], 0));
+    int n = zmq_recv (mon, local, size - 1, 0);
+    TEST_ASSERT (n >= 0);
+    local[n] = 0;
+    n = zmq_recv (mon, remote, size - 1, 0);
+    TEST_ASSERT (n >= 0);
+    remote[n] = 0;
+    int more;
+    size_t len = sizeof more;
+    TEST_ASSERT_SUCCESS (zmq_getsockopt (mon, ZMQ_RCVMORE, &more, &len));
+    TEST_ASSERT_EQ (0, more);
+    return event;
 }
 
 /* Gives the other side time to see what was sent (libzmq reads commands at most every

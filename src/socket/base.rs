@@ -441,12 +441,21 @@ impl Reaping {
     }
 
     fn finish(&mut self, r: &mut Reactor) {
-        if let Some(core) = self.core.take() {
-            let fd = core.mailbox.notifier().as_raw_fd();
-            let _ = r.registry().deregister(&mut SourceFd(&fd));
-            core.ctx.unregister_socket(core.id);
+        if self.release(r) {
             r.remove(self.token);
         }
+    }
+
+    /// Stops watching the mailbox and lets the context forget the socket; whether there
+    /// was a socket left to release.
+    fn release(&mut self, r: &mut Reactor) -> bool {
+        let Some(core) = self.core.take() else {
+            return false;
+        };
+        let fd = core.mailbox.notifier().as_raw_fd();
+        let _ = r.registry().deregister(&mut SourceFd(&fd));
+        core.ctx.unregister_socket(core.id);
+        true
     }
 }
 
@@ -461,11 +470,7 @@ impl Handler for Reaping {
 
     fn stop(&mut self, r: &mut Reactor) {
         // The I/O thread is ending (context terminated): what is left is dropped.
-        if let Some(core) = self.core.take() {
-            let fd = core.mailbox.notifier().as_raw_fd();
-            let _ = r.registry().deregister(&mut SourceFd(&fd));
-            core.ctx.unregister_socket(core.id);
-        }
+        self.release(r);
     }
 }
 
