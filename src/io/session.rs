@@ -851,6 +851,13 @@ impl Session {
                     pipe.hiccup();
                 }
             }
+            // Only the delimiter left (the socket closed after all it sent went out):
+            // reading it now ends the pipe, or the session would dial again for nothing
+            // and keep the closed socket, and zmq_ctx_term, waiting (libzmq's
+            // `check_read` at the end of `engine_error`).
+            if let Some(pipe) = self.pipe.as_mut() {
+                pipe.check_read();
+            }
             self.schedule_reconnect(r);
             return;
         }
