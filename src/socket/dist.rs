@@ -197,7 +197,14 @@ impl Dist {
         let mut i = 0;
         while i < self.matching {
             let id = self.pipes.get(i);
-            if self.write(pipes, id, msg.copy()) {
+            // The last marked pipe gets the message itself: with one subscriber nothing is
+            // shared (a shared body costs an allocation), as in libzmq's `distribute`.
+            let part = if i + 1 == self.matching {
+                std::mem::take(msg)
+            } else {
+                msg.copy()
+            };
+            if self.write(pipes, id, part) {
                 i += 1;
             }
             // Otherwise the pipe left the marked section and another took index `i`.
