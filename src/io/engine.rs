@@ -61,6 +61,27 @@ impl Stream {
         }
     }
 
+    /// Turns writable events on or off (readable ones stay). A connection asks for them only
+    /// while a write is waiting for room, as libzmq sets and resets POLLOUT: over ipc every
+    /// read by the peer would otherwise wake this thread. Turning them on reports a stream
+    /// that is writable already.
+    pub fn set_write_interest(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        on: bool,
+    ) -> io::Result<()> {
+        let interest = if on {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        match self {
+            Stream::Tcp(s) => registry.reregister(s, token, interest),
+            Stream::Ipc(s) => registry.reregister(s, token, interest),
+        }
+    }
+
     /// Removes the stream from the poller (before it is closed).
     pub fn deregister(&mut self, registry: &Registry) {
         // Failure means it was not registered; either way it is gone from the poller.

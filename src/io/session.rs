@@ -274,6 +274,8 @@ pub struct Session {
     /// The connection's own and its peer's address as monitor events give them
     /// (`tcp://127.0.0.1:5555`), while it is up.
     uris: Option<(String, String)>,
+    /// Whether the stream is registered for writable events too.
+    write_interest: bool,
     /// The connection's descriptor, for monitor events.
     fd: i32,
     /// An inbound message the pipe had no room for (reading is paused meanwhile).
@@ -330,6 +332,7 @@ impl Session {
             metadata: None,
             peer_address: String::new(),
             uris: None,
+            write_interest: true,
             fd: -1,
             pending_in: None,
             out_in_message: false,
@@ -511,6 +514,8 @@ impl Session {
         self.fd = stream.as_raw_fd();
         self.peer_address = stream.peer_address();
         self.uris = Some(stream_uris(&stream));
+        // Registered for both kinds of event (by the listener or for the connect).
+        self.write_interest = true;
         let o = self.options();
         self.engine = Some(if crate::io::raw::is_raw(o) {
             Engine::new_raw(stream, o.stream_notify, o.in_batch_size.max(1) as usize)
@@ -550,7 +555,25 @@ impl Session {
                 ReadOutcome::Fed | ReadOutcome::Closed => {}
             }
         }
+        self.sync_write_interest(r);
         self.arm_conn_timer(r);
+    }
+
+    /// Asks for writable events exactly while a write waits for room (streams start
+    /// registered for both: a connect completes with one).
+    fn sync_write_interest(&mut self, r: &mut Reactor) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let want = engine.is_blocked();
+        if want != self.write_interest
+            && engine
+                .stream
+                .set_write_interest(r.registry(), self.token, want)
+                .is_ok()
+        {
+            self.write_interest = want;
+        }
     }
 
     fn arm_conn_timer(&mut self, r: &mut Reactor) {
