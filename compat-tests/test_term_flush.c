@@ -19,11 +19,7 @@ static void *sender (void *arg)
     (void) arg;
     void *ctx = zmq_ctx_new ();
     TEST_ASSERT (ctx != NULL);
-    void *push = zmq_socket (ctx, ZMQ_PUSH);
-    TEST_ASSERT (push != NULL);
-    int small = 4096;
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (push, ZMQ_SNDBUF, &small, sizeof small));
-    TEST_ASSERT_SUCCESS (zmq_connect (push, endpoint));
+    void *push = test_push_connected (ctx, endpoint, 4096);
     for (int i = 0; i < COUNT; i++) {
         char buf[8];
         memcpy (buf, &i, sizeof i);

@@ -23,11 +23,7 @@ static void *sender (void *arg)
     (void) arg;
     void *ctx = zmq_ctx_new ();
     TEST_ASSERT (ctx != NULL);
-    void *push = zmq_socket (ctx, ZMQ_PUSH);
-    TEST_ASSERT (push != NULL);
-    int buf = 65536;
-    TEST_ASSERT_SUCCESS (zmq_setsockopt (push, ZMQ_SNDBUF, &buf, sizeof buf));
-    TEST_ASSERT_SUCCESS (zmq_connect (push, endpoint));
+    void *push = test_push_connected (ctx, endpoint, 65536);
     test_send_str (push, "first", 0);
     test_send_str (push, "second", 0);
     zmq_msg_t msg;

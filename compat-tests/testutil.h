@@ -180,6 +180,17 @@ static inline void test_nothing (void *s)
     TEST_ASSERT_FAILURE (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
 }
 
+/* A PUSH socket with ZMQ_SNDBUF `sndbuf` and the default linger (-1: zmq_ctx_term waits for
+ * what it sent), connected to `endpoint`. */
+static inline void *test_push_connected (void *ctx, const char *endpoint, int sndbuf)
+{
+    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    TEST_ASSERT (push != NULL);
+    TEST_ASSERT_SUCCESS (zmq_setsockopt (push, ZMQ_SNDBUF, &sndbuf, sizeof sndbuf));
+    TEST_ASSERT_SUCCESS (zmq_connect (push, endpoint));
+    return push;
+}
+
 /* Reads one version 2 monitor event (draft zmq_socket_monitor_versioned): returns its
  * number, checks it carries `count` values and stores them in `values`, and stores the
  * local and remote addresses NUL-terminated (at most `size` - 1 bytes each). */
