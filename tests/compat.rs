@@ -14,6 +14,8 @@
 //! run on as many threads as there are cores; one summary table lists them all, every failure
 //! is printed with its output, and the test fails at the end if any run failed.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::Read;
@@ -64,20 +66,6 @@ struct Env {
     work: PathBuf,
     cc: String,
     system_available: bool,
-}
-
-/// Our cdylib from this cargo build. The test executable is `<target>/<profile>/deps/compat-*`;
-/// cargo leaves `libzmq.so` in that `deps` directory and copies it one level up.
-fn our_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test executable");
-    let deps = exe.parent().expect("the test executable has a directory");
-    let candidates = [deps.join("libzmq.so"), deps.join("../libzmq.so")];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("our libzmq.so is in none of {candidates:?}"))
-        .canonicalize()
-        .expect("canonical path of libzmq.so")
 }
 
 /// A fresh directory for this test process under the system's temporary directory.
@@ -317,7 +305,7 @@ fn compat_tests_against_ours_and_system() {
     let work = fresh_dir("compat");
     let lib_dir = work.join("lib");
     fs::create_dir_all(&lib_dir).expect("create the library directory");
-    let ours = our_library();
+    let ours = common::our_library();
     for name in ["libzmq.so.5", "libzmq.so"] {
         std::os::unix::fs::symlink(&ours, lib_dir.join(name)).expect("link our library");
     }

@@ -10,8 +10,10 @@
 //! Needs `python3` and `cc`; without them the test is skipped with a message, except with
 //! `CI=true`, where that is a failure.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -33,20 +35,6 @@ const EXPECTED: [&str; 11] = [
     "pubsub/tcp/1sub/64",
     "pubsub/tcp/8sub/64",
 ];
-
-/// Our cdylib from this cargo build (as in tests/compat.rs: cargo leaves it in `deps` next
-/// to the test executable and copies it one level up).
-fn our_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test executable");
-    let deps = exe.parent().expect("the test executable has a directory");
-    let candidates = [deps.join("libzmq.so"), deps.join("../libzmq.so")];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("our libzmq.so is in none of {candidates:?}"))
-        .canonicalize()
-        .expect("canonical path of libzmq.so")
-}
 
 fn have(program: &str) -> bool {
     Command::new(program)
@@ -122,7 +110,7 @@ fn compare_quick_runs_every_tool_on_our_library() {
             CASES,
         ])
         .arg("--lib")
-        .arg(our_library())
+        .arg(common::our_library())
         .arg("--build-dir")
         .arg(work.join("build"))
         .arg("--out")

@@ -16,6 +16,8 @@
 //! tools (python3 with venv and its headers, cmake, cc) or, on a first run, the network, a
 //! suite is skipped with a message, unless `CI=true`, where that is a failure.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write as _;
@@ -56,21 +58,6 @@ fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// Our cdylib from this cargo build. The test executable is
-/// `<target>/<profile>/deps/real_clients-*`; cargo leaves `libzmq.so` in that `deps`
-/// directory and copies it one level up.
-fn our_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test executable");
-    let deps = exe.parent().expect("the test executable has a directory");
-    let candidates = [deps.join("libzmq.so"), deps.join("../libzmq.so")];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("our libzmq.so is in none of {candidates:?}"))
-        .canonicalize()
-        .expect("canonical path of libzmq.so")
-}
-
 /// `<target>/real-clients`: kept between runs, so the clients are downloaded and built once.
 fn work_root() -> PathBuf {
     let exe = std::env::current_exe().expect("path of the test executable");
@@ -95,7 +82,7 @@ fn install_layout(root: &Path) -> PathBuf {
             fs::copy(&source, include.join(header)).expect("copy a header into the prefix");
         }
     }
-    let ours = our_library();
+    let ours = common::our_library();
     for name in ["libzmq.so", "libzmq.so.5"] {
         let link = lib.join(name);
         let _ = fs::remove_file(&link);
@@ -317,7 +304,7 @@ fn run_suite(suite: &Suite) {
     };
 
     // It must have run our library, not the system's.
-    let ours = our_library();
+    let ours = common::our_library();
     if suite.name == "pyzmq" {
         let loaded: Vec<&str> = output
             .lines()

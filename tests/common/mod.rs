@@ -26,6 +26,20 @@ use zmq::msg::Msg;
 use zmq::socket::base::Socket;
 use zmq::socket::kind::SocketType;
 
+/// Our cdylib from this cargo build. A test executable is `<target>/<profile>/deps/<name>-*`;
+/// cargo leaves `libzmq.so` in that `deps` directory and copies it one level up.
+pub fn our_library() -> PathBuf {
+    let exe = std::env::current_exe().expect("path of the test executable");
+    let deps = exe.parent().expect("the test executable has a directory");
+    let candidates = [deps.join("libzmq.so"), deps.join("../libzmq.so")];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("our libzmq.so is in none of {candidates:?}"))
+        .canonicalize()
+        .expect("canonical path of libzmq.so")
+}
+
 pub fn set_int(s: &Socket, opt: c_int, v: c_int) {
     s.set_option(opt, Some(&v.to_ne_bytes())).unwrap();
 }
