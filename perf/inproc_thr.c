@@ -36,23 +36,7 @@ int main (int argc, char *argv[])
     void *thread = zmq_threadstart (worker, ctx);
     PERF_CHECK_PTR (thread, "zmq_threadstart");
 
-    zmq_msg_t msg;
-    PERF_CHECK (zmq_msg_init (&msg));
-    PERF_CHECK (zmq_recvmsg (s, &msg, 0));
-    if (zmq_msg_size (&msg) != message_size) {
-        printf ("message of incorrect size received\n");
-        return -1;
-    }
-    void *watch = zmq_stopwatch_start ();
-    for (unsigned long i = 1; i != message_count; i++) {
-        PERF_CHECK (zmq_recvmsg (s, &msg, 0));
-        if (zmq_msg_size (&msg) != message_size) {
-            printf ("message of incorrect size received\n");
-            return -1;
-        }
-    }
-    unsigned long elapsed = zmq_stopwatch_stop (watch);
-    PERF_CHECK (zmq_msg_close (&msg));
+    unsigned long elapsed = perf_recv_timed (s, message_size, message_count);
     zmq_threadclose (thread);
     perf_print_throughput (message_size, message_count, elapsed);
     PERF_CHECK (zmq_close (s));

@@ -22,23 +22,7 @@ int main (int argc, char *argv[])
         perf_set_curve (s, 1);
     PERF_CHECK (zmq_bind (s, bind_to));
 
-    zmq_msg_t msg;
-    PERF_CHECK (zmq_msg_init (&msg));
-    PERF_CHECK (zmq_recvmsg (s, &msg, 0));
-    if (zmq_msg_size (&msg) != size) {
-        printf ("message of incorrect size received\n");
-        return -1;
-    }
-    void *watch = zmq_stopwatch_start ();
-    for (unsigned long i = 1; i != count; i++) {
-        PERF_CHECK (zmq_recvmsg (s, &msg, 0));
-        if (zmq_msg_size (&msg) != size) {
-            printf ("message of incorrect size received\n");
-            return -1;
-        }
-    }
-    unsigned long elapsed = zmq_stopwatch_stop (watch);
-    PERF_CHECK (zmq_msg_close (&msg));
+    unsigned long elapsed = perf_recv_timed (s, size, count);
     perf_print_throughput (size, count, elapsed);
     PERF_CHECK (zmq_close (s));
     PERF_CHECK (zmq_ctx_term (ctx));

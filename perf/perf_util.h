@@ -69,6 +69,28 @@ __attribute__ ((constructor)) static void perf_report_init (void)
         }                                                                      \
     } while (0)
 
+/* Receives `count` messages of `size` bytes on `s` and returns the microseconds from the
+ * first to the last, as libzmq's local_thr times them; a message of another size ends the
+ * program. */
+static inline unsigned long perf_recv_timed (void *s, size_t size, unsigned long count)
+{
+    zmq_msg_t msg;
+    PERF_CHECK (zmq_msg_init (&msg));
+    void *watch = NULL;
+    for (unsigned long i = 0; i != count; i++) {
+        PERF_CHECK (zmq_recvmsg (s, &msg, 0));
+        if (zmq_msg_size (&msg) != size) {
+            printf ("message of incorrect size received\n");
+            exit (-1);
+        }
+        if (i == 0)
+            watch = zmq_stopwatch_start ();
+    }
+    unsigned long elapsed = watch ? zmq_stopwatch_stop (watch) : 0;
+    PERF_CHECK (zmq_msg_close (&msg));
+    return elapsed;
+}
+
 static inline void perf_print_throughput (size_t size, unsigned long count,
                                           unsigned long elapsed_us)
 {
