@@ -27,7 +27,9 @@
 //! and trims it (`madvise(MADV_DONTNEED)`), and the sender faults the same pages back in a
 //! moment later, under the arena lock. Recycling keeps those pages in use: on
 //! `inproc_thr 1024` this took us from ~30k page faults and ~35k context switches per
-//! million messages to under 1k and ~3-6k (libzmq 4.3.4: ~1-3k, ~10-15k).
+//! million messages to under 1k and ~3-6k (libzmq 4.3.4: ~1-3k, ~10-15k). Large buffers
+//! (1 MiB) show the same over tcp, on both sides: the sender's arena trimmed behind the
+//! I/O thread's frees, the receiving engine's arena behind the application's.
 
 use std::alloc::{Layout, alloc, alloc_zeroed, dealloc};
 use std::ffi::{CStr, c_void};
@@ -643,13 +645,16 @@ impl Drop for Buf {
 /// Buffers are recycled so that the allocator does not see a message's buffer freed on the
 /// receiving thread and a new one allocated on the sending thread for every message (see
 /// the module documentation for what that costs with glibc). Each thread keeps a few
-/// buffers per class of its own ([`LOCAL_BYTES`]); it moves them to and from the shared
-/// lists in batches ([`batch`]), so the two threads of a message stream meet at a lock
-/// once per batch, not per message. The shared lists hold at most [`CLASS_BYTES`] per
-/// class (and [`CLASS_ENTRIES`] buffers) and [`TOTAL_BYTES`] in all; everything beyond goes
-/// back to the allocator, as it would without the pool. Sizes are rounded up to four
-/// classes per power of two (at most a quarter more than asked for, as allocators do),
-/// from 64 bytes to [`MAX_POOLED`].
+/// buffers per class up to 64 KiB of its own ([`LOCAL_BYTES`]); it moves them to
+/// and from the shared lists in batches ([`batch`]), so the two threads of a message
+/// stream meet at a lock once per batch, not per message. The shared lists hold at most
+/// [`CLASS_BYTES`] per class (and [`CLASS_ENTRIES`] buffers) and [`TOTAL_BYTES`] in all.
+/// Larger buffers, up to [`MAX_POOLED`], are few per second, so they skip the thread lists
+/// and meet at the shared list's lock every time; a class keeps [`LARGE_CLASS_BYTES`] (at
+/// least one buffer) and all of them [`LARGE_TOTAL_BYTES`]. Everything beyond goes back to
+/// the allocator, as it would without the pool. Sizes are rounded up to four classes per
+/// power of two (at most a quarter more than asked for, as allocators do), from 64 bytes
+/// to [`MAX_POOLED`].
 mod pool {
     use parking_lot::Mutex;
     use std::alloc::{Layout, dealloc};
@@ -657,18 +662,29 @@ mod pool {
     use std::ptr::NonNull;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// The largest buffer pooled: 64 KiB. Larger ones are rare enough per second that
-    /// `malloc` costs nothing next to copying them, and glibc serves them from `mmap`.
+    /// The largest buffer pooled: 4 MiB. Buffers up to 64 KiB also stay on the
+    /// thread that freed them; larger ones go only through the shared lists, under the
+    /// separate budget [`LARGE_TOTAL_BYTES`].
     pub(super) const MAX_POOLED: usize = 1 << MAX_POW;
     const MIN_POW: u32 = 6;
-    const MAX_POW: u32 = 16;
+    /// The largest buffers kept in a thread's own lists: 64 KiB.
+    const LOCAL_POW: u32 = 16;
+    const MAX_POW: u32 = 22;
     const CLASSES: usize = 4 * (MAX_POW - MIN_POW + 1) as usize;
+    /// The first class above 64 KiB.
+    const FIRST_LARGE: usize = 4 * (LOCAL_POW - MIN_POW + 1) as usize;
     /// Bytes kept in a shared list: enough for a window of 1 KiB messages in flight.
     const CLASS_BYTES: usize = 1 << 20;
     /// Buffers kept in a shared list (bounds the small classes).
     const CLASS_ENTRIES: usize = 1024;
-    /// Bytes kept in all shared lists together.
+    /// Bytes kept in all shared lists of classes up to 64 KiB together.
     const TOTAL_BYTES: usize = 4 << 20;
+    /// Bytes kept in a shared list of a larger class, and at least one buffer: the buffer a
+    /// stream freed last, for its next message (one of 1 MiB, two of 512 KiB). Keeping more
+    /// would hold touched pages away from the allocator for little gain.
+    const LARGE_CLASS_BYTES: usize = 1 << 20;
+    /// Bytes kept in all shared lists of the larger classes together.
+    const LARGE_TOTAL_BYTES: usize = 8 << 20;
     /// Bytes one thread keeps in all its own lists together.
     const LOCAL_BYTES: usize = 256 << 10;
     /// Bytes moved between a thread's list and the shared one at a time (at most
@@ -683,7 +699,18 @@ mod pool {
 
     static SHARED: [Mutex<Vec<Free>>; CLASSES] =
         [const { parking_lot::const_mutex(Vec::new()) }; CLASSES];
+    /// Bytes in the shared lists of classes up to 64 KiB, and of the larger ones.
     static TOTAL: AtomicUsize = AtomicUsize::new(0);
+    static LARGE_TOTAL: AtomicUsize = AtomicUsize::new(0);
+
+    /// The byte count and budget of the shared lists `class` belongs to.
+    fn budget(class: usize) -> (&'static AtomicUsize, usize) {
+        if class >= FIRST_LARGE {
+            (&LARGE_TOTAL, LARGE_TOTAL_BYTES)
+        } else {
+            (&TOTAL, TOTAL_BYTES)
+        }
+    }
 
     /// One thread's own free buffers; handed to the shared lists when the thread ends.
     struct Local {
@@ -718,7 +745,7 @@ mod pool {
                 let mut l = l.try_borrow_mut().ok()?;
                 let Local { lists, bytes } = &mut *l;
                 if lists.is_empty() {
-                    lists.resize_with(CLASSES, Vec::new);
+                    lists.resize_with(FIRST_LARGE, Vec::new);
                 }
                 Some(f(lists, bytes))
             })
@@ -743,27 +770,31 @@ mod pool {
     /// A free buffer of `class`, if this thread or the shared list has one.
     pub(super) fn take(class: usize) -> Option<NonNull<u8>> {
         let cap = class_cap(class);
-        let local = with_local(|lists, bytes| {
-            let list = &mut lists[class];
-            if list.is_empty() {
-                let mut shared = SHARED[class].lock();
-                let n = shared.len().min(batch(cap));
-                let from = shared.len() - n;
-                list.extend(shared.drain(from..));
-                drop(shared);
-                TOTAL.fetch_sub(n * cap, Ordering::Relaxed);
-                *bytes += n * cap;
-            }
-            let free = list.pop()?;
-            *bytes -= cap;
-            Some(free.0)
-        });
+        let local = if class < FIRST_LARGE {
+            with_local(|lists, bytes| {
+                let list = &mut lists[class];
+                if list.is_empty() {
+                    let mut shared = SHARED[class].lock();
+                    let n = shared.len().min(batch(cap));
+                    let from = shared.len() - n;
+                    list.extend(shared.drain(from..));
+                    drop(shared);
+                    TOTAL.fetch_sub(n * cap, Ordering::Relaxed);
+                    *bytes += n * cap;
+                }
+                let free = list.pop()?;
+                *bytes -= cap;
+                Some(free.0)
+            })
+        } else {
+            None
+        };
         match local {
             Some(found) => found,
-            // This thread is ending: straight from the shared list.
+            // A large class, or this thread is ending: straight from the shared list.
             None => {
                 let free = SHARED[class].lock().pop()?;
-                TOTAL.fetch_sub(cap, Ordering::Relaxed);
+                budget(class).0.fetch_sub(cap, Ordering::Relaxed);
                 Some(free.0)
             }
         }
@@ -772,6 +803,10 @@ mod pool {
     /// Keeps `ptr` (a buffer of `cap` bytes, class `class`) for reuse, or frees it if the
     /// pool is full.
     pub(super) fn give(class: usize, ptr: NonNull<u8>, cap: usize) {
+        if class >= FIRST_LARGE {
+            spill(class, std::iter::once(Free(ptr)));
+            return;
+        }
         let mut ptr = Some(ptr);
         with_local(|lists, bytes| {
             let list = &mut lists[class];
@@ -798,15 +833,20 @@ mod pool {
     /// Moves buffers of `class` to the shared list; those that do not fit are freed.
     fn spill(class: usize, buffers: impl Iterator<Item = Free>) {
         let cap = class_cap(class);
-        let max = (CLASS_BYTES / cap).clamp(4, CLASS_ENTRIES);
+        let max = if class >= FIRST_LARGE {
+            (LARGE_CLASS_BYTES / cap).max(1)
+        } else {
+            (CLASS_BYTES / cap).clamp(4, CLASS_ENTRIES)
+        };
+        let (total, limit) = budget(class);
         let mut shared = SHARED[class].lock();
         for free in buffers {
-            if shared.len() < max && TOTAL.load(Ordering::Relaxed) + cap <= TOTAL_BYTES {
+            if shared.len() < max && total.load(Ordering::Relaxed) + cap <= limit {
                 if shared.capacity() == 0 {
                     shared.reserve_exact(max);
                 }
                 shared.push(free);
-                TOTAL.fetch_add(cap, Ordering::Relaxed);
+                total.fetch_add(cap, Ordering::Relaxed);
             } else {
                 // SAFETY: pooled buffers of `class` were allocated by the global allocator
                 // with `cap` bytes, align 1 (`Buf::new`), and the pool owned this one.
@@ -841,6 +881,41 @@ mod pool {
                 assert!(cap >= len && cap - len <= len / 4 + 8, "{len}");
                 assert_eq!(class(cap), Some((cap, c)));
                 assert_eq!(class_cap(c), cap);
+            }
+        }
+
+        #[test]
+        fn large_buffers_go_through_the_shared_list() {
+            // A class no other test uses: 160 KiB buffers, six kept (1 MiB).
+            let (cap, c) = class(150 << 10).unwrap();
+            assert_eq!(cap, 160 << 10);
+            assert!(c >= FIRST_LARGE);
+            let alloc = || {
+                let layout = std::alloc::Layout::from_size_align(cap, 1).unwrap();
+                // SAFETY: non-zero size.
+                NonNull::new(unsafe { std::alloc::alloc(layout) })
+                    .unwrap()
+                    .as_ptr() as usize
+            };
+            let mut freed: Vec<usize> = (0..7).map(|_| alloc()).collect();
+            // Freed on another thread, kept for this one; the seventh does not fit.
+            let f = freed.clone();
+            std::thread::spawn(move || {
+                for p in f {
+                    give(c, NonNull::new(p as *mut u8).unwrap(), cap);
+                }
+            })
+            .join()
+            .unwrap();
+            let mut got: Vec<usize> = std::iter::from_fn(|| take(c))
+                .map(|p| p.as_ptr() as usize)
+                .collect();
+            got.sort_unstable();
+            freed.truncate(6);
+            freed.sort_unstable();
+            assert_eq!(got, freed);
+            for p in got {
+                give(c, NonNull::new(p as *mut u8).unwrap(), cap);
             }
         }
 
