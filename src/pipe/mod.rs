@@ -220,6 +220,9 @@ pub struct Pipe<T: PipeItem> {
     /// Report reading progress every this many messages (0 = never).
     lwm: u64,
     msgs_read: u64,
+    /// The `msgs_read` of the next progress report: the next multiple of `lwm` (libzmq
+    /// tests `msgs_read % lwm == 0` on every read; a compare is cheaper than a division).
+    next_report: u64,
     msgs_written: u64,
     /// The peer's last reported `msgs_read`.
     peers_msgs_read: u64,
@@ -285,6 +288,7 @@ impl<T: PipeItem> Pipe<T> {
             hwm: out_hwm,
             lwm: lwm(in_hwm),
             msgs_read: 0,
+            next_report: next_report(0, lwm(in_hwm)),
             msgs_written: 0,
             peers_msgs_read: 0,
             state: State::Active,
@@ -305,6 +309,7 @@ impl<T: PipeItem> Pipe<T> {
             return;
         }
         self.lwm = lwm(in_hwm);
+        self.next_report = next_report(self.msgs_read, self.lwm);
         self.hwm = out_hwm;
     }
 
@@ -384,7 +389,8 @@ impl<T: PipeItem> Pipe<T> {
         };
         if !item.more() && !item.uncounted() {
             self.msgs_read += 1;
-            if self.lwm > 0 && self.msgs_read % self.lwm == 0 {
+            if self.msgs_read == self.next_report {
+                self.next_report += self.lwm;
                 self.peer.wake(PipeCommand::ActivateWrite(self.msgs_read));
             }
         }
@@ -721,6 +727,14 @@ fn lwm(hwm: u64) -> u64 {
     hwm.div_ceil(2)
 }
 
+/// The first multiple of `lwm` above `msgs_read`; never reached when `lwm` is 0.
+fn next_report(msgs_read: u64, lwm: u64) -> u64 {
+    match lwm {
+        0 => u64::MAX,
+        _ => (msgs_read / lwm + 1) * lwm,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -858,6 +872,32 @@ mod tests {
         d.read();
         assert_eq!(deliver(&mut c, &rc), vec![]);
         assert!(c.check_hwm());
+    }
+
+    #[test]
+    fn progress_follows_a_new_hwm_from_the_next_multiple() {
+        let (mut a, ra, mut b, rb) = pair(0, 0);
+        b.set_hwms(10, 0);
+        let mut reports = vec![];
+        for n in 0..9 {
+            send(&mut a, n);
+        }
+        a.flush();
+        deliver(&mut b, &rb);
+        for n in 0..9 {
+            if n == 3 {
+                // lwm 5 -> 2 after three reads: libzmq's `msgs_read % lwm == 0` reports at
+                // 4, 6 and 8.
+                b.set_hwms(4, 0);
+            }
+            assert_eq!(b.read().map(|p| p.0), Some(n));
+            for cmd in ra.try_iter() {
+                if let PipeCommand::ActivateWrite(n) = cmd {
+                    reports.push(n);
+                }
+            }
+        }
+        assert_eq!(reports, vec![4, 6, 8]);
     }
 
     #[test]
