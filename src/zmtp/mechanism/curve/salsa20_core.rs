@@ -151,7 +151,7 @@ fn xor_block(chunk: &mut [u8], ks: &[u32; 16]) {
 }
 
 /// Eight blocks at once with SSE2, for x86_64 processors without AVX2 (see the module docs
-/// for the dispatch). Each [`Lanes`] value holds the same state word of eight
+/// for the dispatch). Each `Lanes` value holds the same state word of eight
 /// consecutive blocks (two 128-bit registers), so a Salsa20 round is the scalar round done
 /// lane by lane, with no shuffles.
 ///
