@@ -5,8 +5,25 @@
 //! Poly1305 key and for the data; at 64-byte messages that wrapper alone took about 8 % of
 //! the I/O thread. Here a box makes block 0 once and then XORs whole blocks straight into the
 //! buffer. Measured with curve_thr: 64 B about 15 % faster, 16 KiB unchanged (the rounds
-//! cost the same). On x86_64 long runs of blocks then go eight at a time through SSE2
-//! (`simd` below), about 1.4 times as fast; the last six blocks or less stay scalar.
+//! cost the same).
+//!
+//! On x86_64 long runs of blocks go eight at a time through SIMD code, chosen at run time:
+//! 1. `crate::arch::salsa20_avx2` when the processor has AVX2 (checked on each call; `std`
+//!    caches the answer). It takes everything but a last block, if the message ends with
+//!    one block or less past a group of eight. It lives outside `zmtp` because it needs
+//!    `unsafe` (the call into a `#[target_feature]` function and unaligned loads and
+//!    stores), and this module stays `forbid(unsafe_code)`; it exposes a safe function
+//!    that does nothing without AVX2.
+//! 2. Otherwise `simd` below, safe code that the compiler vectorises to SSE2 (which every
+//!    x86_64 has); it takes runs of more than six blocks.
+//! 3. The scalar code finishes what is left (and does everything on other processors).
+//!
+//! Measured on the development machine (AMD EPYC, 2 shared cores; the ignored `bench`
+//! below, best of 15), ns per keystream byte at 16 KiB: scalar 1.8-2.3, SSE2 eight lanes
+//! 1.1-1.6, AVX2 0.40, and libsodium's `crypto_stream_salsa20_xor` (AVX2 too) 0.40-0.42
+//! in a C program at the same time. End to end, `perf/curve_thr` at 16 KiB over tcp
+//! (20000 messages, medians of 5 alternate runs): 16764 msg/s against 13030 for libzmq
+//! 4.3.4 and 10376 before AVX2; the process used 1.18 s of CPU against 1.55 and 2.0.
 //!
 //! Constant time: additions, XORs, rotations and shifts by fixed counts only; nothing
 //! branches on or indexes by the key or the data.
@@ -92,12 +109,15 @@ fn block(input: &[u32; 16]) -> [u32; 16] {
 pub(crate) fn xor_keystream(key: &[u8; 32], nonce: &[u8; 8], counter: u64, buf: &mut [u8]) {
     let state = initial_state(key, nonce);
     #[cfg(target_arch = "x86_64")]
+    let (counter, buf) = crate::arch::salsa20_avx2::xor_keystream_bulk(&state, counter, buf);
+    #[cfg(target_arch = "x86_64")]
     let (counter, buf) = simd::xor_bulk(&state, counter, buf);
     xor_blocks(&state, counter, buf);
 }
 
-/// The portable path: one block at a time. On x86_64 it takes the last six blocks or less,
-/// which it does faster than the SIMD path (that always computes eight).
+/// The portable path: one block at a time. On x86_64 it takes what the SIMD paths leave
+/// (with AVX2 one block or less, else six blocks or less), which it does faster than they
+/// would (they always compute eight).
 fn xor_blocks(state: &[u32; 16], counter: u64, buf: &mut [u8]) {
     let mut state = *state;
     let mut counter = counter;
@@ -130,7 +150,8 @@ fn xor_block(chunk: &mut [u8], ks: &[u32; 16]) {
     }
 }
 
-/// Eight blocks at once with SSE2. Each [`Lanes`] value holds the same state word of eight
+/// Eight blocks at once with SSE2, for x86_64 processors without AVX2 (see the module docs
+/// for the dispatch). Each `Lanes` value holds the same state word of eight
 /// consecutive blocks (two 128-bit registers), so a Salsa20 round is the scalar round done
 /// lane by lane, with no shuffles.
 ///
@@ -154,6 +175,9 @@ fn xor_block(chunk: &mut [u8], ks: &[u32; 16]) {
 /// work.
 /// In `xor_keystream` (the `bench` below, which also shows whether a new compiler still
 /// vectorises this) eight lanes make 16 KiB about 1.4 times as fast as the scalar code.
+/// The AVX2 code in `crate::arch` is another 3 times as fast: it is free to use
+/// intrinsics, its registers are twice as wide, and it keeps only two quarter-rounds in
+/// flight, which fit the registers without spills (see its docs).
 #[cfg(target_arch = "x86_64")]
 mod simd {
     use std::hint::black_box;
@@ -318,6 +342,66 @@ mod tests {
         }
     }
 
+    /// The AVX2 bulk path (finished by the scalar path, as `xor_keystream` does) against
+    /// the scalar path alone and the `salsa20` crate: every length up to 2000 and some long
+    /// ones, random keys and nonces, odd addresses, block counters that cross 2^32 (the
+    /// carry from word 8 into word 9) inside a group. Counters near 2^64 go against the
+    /// scalar path only (the crate's position in bytes would overflow).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_matches_the_scalar_path_and_the_salsa20_crate() {
+        use crate::arch::salsa20_avx2::xor_keystream_bulk;
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        if !avx2 {
+            eprintln!("no AVX2 on this processor: only the fallback is tested");
+        }
+        let mut next = rng(0xa5a5_2020);
+        let lengths = (0..=2000).chain([4096, 16384, 16384 + 31, 65536 + 100]);
+        let mut backing = vec![0u8; 65536 + 100 + 8];
+        for len in lengths {
+            let key: [u8; 32] = std::array::from_fn(|_| next() as u8);
+            let nonce = next().to_le_bytes();
+            let counter = match len % 5 {
+                0 => next() % 1000,
+                1 => u64::from(u32::MAX) - len as u64 % 11,
+                2 => ((next() % 0xffff) << 32) | (u64::from(u32::MAX) - len as u64 % 17),
+                3 => u64::MAX - len as u64 % 11,
+                _ => next() >> 8,
+            };
+            let offset = 1 + 2 * (len % 4);
+            backing.iter_mut().for_each(|b| *b = next() as u8);
+            let data = &mut backing[offset..offset + len];
+            let state = initial_state(&key, &nonce);
+
+            let mut expected = data.to_vec();
+            xor_blocks(&state, counter, &mut expected);
+            if counter < 1 << 56 {
+                let mut theirs = data.to_vec();
+                let mut cipher = Salsa20::new(&key.into(), &nonce.into());
+                cipher.seek(counter * 64);
+                cipher.apply_keystream(&mut theirs);
+                assert_eq!(theirs, expected, "crate: len {len} counter {counter}");
+            }
+
+            let (next_counter, rest) = xor_keystream_bulk(&state, counter, data);
+            let done = len - rest.len();
+            if avx2 {
+                assert!(rest.len() <= 64, "len {len}: AVX2 left {}", rest.len());
+                assert!(rest.is_empty() || done % 512 == 0, "len {len} done {done}");
+            } else {
+                assert_eq!(done, 0);
+            }
+            let blocks = done.div_ceil(64) as u64;
+            assert_eq!(next_counter, counter.wrapping_add(blocks));
+            xor_blocks(&state, next_counter, rest);
+            assert_eq!(
+                data,
+                &expected[..],
+                "len {len} counter {counter} offset {offset}"
+            );
+        }
+    }
+
     /// One 8-lane call against the scalar path at every length it takes.
     #[cfg(target_arch = "x86_64")]
     #[test]
@@ -361,11 +445,21 @@ mod bench {
 
     /// Keystream throughput of each path, single-threaded:
     /// `cargo test --release --lib salsa20_core::bench -- --ignored --nocapture`.
+    /// `xor_keystream` is what CURVE uses (AVX2 when the processor has it); the others are
+    /// each path alone, finished by the scalar code for what it leaves.
     #[test]
     #[ignore = "a benchmark, not a test"]
     fn bench() {
         let state = super::initial_state(&[7; 32], &[1; 8]);
-        for (len, iterations) in [(320, 8_000), (384, 8_000), (512, 5_000), (16384, 160)] {
+        let lengths = [
+            (128, 16_000),
+            (192, 12_000),
+            (320, 8_000),
+            (512, 5_000),
+            (16384, 160),
+            (16353, 160),
+        ];
+        for (len, iterations) in lengths {
             let scalar = time(len, iterations, |b| super::xor_blocks(&state, 0, b));
             let all = time(len, iterations, |b| {
                 super::xor_keystream(&[7; 32], &[1; 8], 0, b)
@@ -373,10 +467,16 @@ mod bench {
             print!("{len:>6} B: scalar {scalar:.3} ns/B, xor_keystream {all:.3} ns/B");
             #[cfg(target_arch = "x86_64")]
             {
-                let lanes = time(len.min(512), iterations, |b| {
-                    super::simd::xor_lanes(&state, 0, b)
+                let sse2 = time(len, iterations, |b| {
+                    let (counter, rest) = super::simd::xor_bulk(&state, 0, b);
+                    super::xor_blocks(&state, counter, rest);
                 });
-                print!(", one 8-lane call {lanes:.3} ns/B");
+                let avx2 = time(len, iterations, |b| {
+                    let (counter, rest) =
+                        crate::arch::salsa20_avx2::xor_keystream_bulk(&state, 0, b);
+                    super::xor_blocks(&state, counter, rest);
+                });
+                print!(", SSE2 8 lanes {sse2:.3} ns/B, AVX2 {avx2:.3} ns/B");
             }
             println!();
         }
