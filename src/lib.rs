@@ -10,6 +10,7 @@
 #![warn(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod arch;
 pub mod consts;
 pub mod ctx;
 pub mod error;
