@@ -384,7 +384,7 @@ impl<T: PipeItem> Pipe<T> {
         };
         if !item.more() && !item.uncounted() {
             self.msgs_read += 1;
-            if self.lwm > 0 && self.msgs_read % self.lwm == 0 {
+            if self.lwm > 0 && self.msgs_read.is_multiple_of(self.lwm) {
                 self.peer.wake(PipeCommand::ActivateWrite(self.msgs_read));
             }
         }
