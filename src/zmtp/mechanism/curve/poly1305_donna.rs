@@ -11,6 +11,11 @@
 //! From 256 bytes on it hashes four blocks per step with r^2, r^3 and r^4 (computed per
 //! key, three multiplications): as many multiplications as block by block, but four
 //! independent chains and one carry per step. Measured at 16 KiB: 0.61 -> 0.48 ns/byte.
+//! On x86_64 with AVX2 (detected at run time) those steps go to `arch::poly1305_avx2`
+//! instead, four 26-bit-limb lanes per 64 bytes; it takes r^1..r^4 from here, so its own
+//! setup is small. Measured (best of 15 on a shared 2-core EPYC): 0.57 -> 0.18 ns/byte at
+//! 16 KiB, 0.60 -> 0.28 at 1 KiB, 0.77 -> 0.57 at 256 bytes. This code still does the
+//! tail (under 64 bytes) and the final reduction.
 //!
 //! Constant time: no branch and no table index depends on the key, the message bytes or the
 //! accumulator. The final reduction selects with masks. Only the message length (public)
@@ -86,13 +91,9 @@ fn with_folded(r: Limbs) -> (Limbs, Limbs) {
 }
 
 /// Messages at least this long take four blocks per step (below, computing r^2..r^4
-/// costs more than it saves).
+/// costs more than it saves), with AVX2 when the CPU has it. The AVX2 path alone would pay
+/// from about 192 bytes on (measured); starting it here too reuses the powers of r.
 const MULTI_MIN: usize = 256;
-
-/// Messages at least this long hand their whole 64-byte groups to the AVX2 code when the
-/// CPU has it (x86_64 only). Below, the portable steps are as fast.
-#[cfg(target_arch = "x86_64")]
-const AVX2_MIN: usize = 256;
 
 /// The Poly1305 tag of `msg` under the one-time key `key` (r | s, 32 bytes).
 pub(crate) fn tag(key: &[u8; 32], msg: &[u8]) -> [u8; 16] {
@@ -120,7 +121,8 @@ fn tag_with(key: &[u8; 32], msg: &[u8], vector: bool) -> [u8; 16] {
         let r3 = with_folded(carry(mul(r2.0, r)));
         let r4 = with_folded(carry(mul(r3.0, r)));
         #[cfg(target_arch = "x86_64")]
-        let msg = if vector && msg.len() >= AVX2_MIN {
+        let msg = if vector {
+            // Whole 64-byte groups, or nothing without AVX2; the rest continues below.
             let powers = [r.0, r2.0, r3.0, r4.0];
             &msg[crate::arch::poly1305_avx2::blocks(&powers, &mut h, msg)..]
         } else {
@@ -460,7 +462,7 @@ mod tests {
         use std::time::Instant;
         vector_path_runs();
         let key = [3u8; 32];
-        for len in [128, 192, 256, 320, 384, 512, 768, 1024, 4096, 16384, 65536] {
+        for len in [128, 256, 320, 512, 1024, 4096, 16384, 65536] {
             let msg = vec![0x5au8; len];
             let iterations = (4 << 20) / len;
             let time = |vector: bool| {
