@@ -51,7 +51,7 @@ pub unsafe extern "C" fn zmq_z85_encode(
     size: usize,
 ) -> *mut c_char {
     ffi_boundary(|| {
-        if size % 4 != 0 {
+        if !size.is_multiple_of(4) {
             return Err(Error::Inval);
         }
         // SAFETY: the caller promises `size` readable bytes.

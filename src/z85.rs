@@ -20,7 +20,7 @@ const DIGITS: [u8; 256] = {
 
 /// Encodes `data`; `None` unless its length is a multiple of 4.
 pub fn encode(data: &[u8]) -> Option<String> {
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return None;
     }
     let mut out = String::with_capacity(data.len() / 4 * 5);
@@ -39,7 +39,7 @@ pub fn encode(data: &[u8]) -> Option<String> {
 /// Decodes `text`; `None` unless its length is a multiple of 5, every byte is a Z85 digit
 /// and no group of five exceeds 32 bits.
 pub fn decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 5 != 0 {
+    if !text.len().is_multiple_of(5) {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 5 * 4);

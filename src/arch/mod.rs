@@ -7,4 +7,6 @@
 //! behind safe functions that check the processor first and otherwise do nothing.
 
 #[cfg(target_arch = "x86_64")]
+pub(crate) mod poly1305_avx2;
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod salsa20_avx2;

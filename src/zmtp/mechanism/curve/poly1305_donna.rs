@@ -11,6 +11,11 @@
 //! From 256 bytes on it hashes four blocks per step with r^2, r^3 and r^4 (computed per
 //! key, three multiplications): as many multiplications as block by block, but four
 //! independent chains and one carry per step. Measured at 16 KiB: 0.61 -> 0.48 ns/byte.
+//! On x86_64 with AVX2 (detected at run time) those steps go to `arch::poly1305_avx2`
+//! instead, four 26-bit-limb lanes per 64 bytes; it takes r^1..r^4 from here, so its own
+//! setup is small. Measured (best of 15 on a shared 2-core EPYC): 0.57 -> 0.18 ns/byte at
+//! 16 KiB, 0.60 -> 0.28 at 1 KiB, 0.77 -> 0.57 at 256 bytes. This code still does the
+//! tail (under 64 bytes) and the final reduction.
 //!
 //! Constant time: no branch and no table index depends on the key, the message bytes or the
 //! accumulator. The final reduction selects with masks. Only the message length (public)
@@ -86,11 +91,18 @@ fn with_folded(r: Limbs) -> (Limbs, Limbs) {
 }
 
 /// Messages at least this long take four blocks per step (below, computing r^2..r^4
-/// costs more than it saves).
+/// costs more than it saves), with AVX2 when the CPU has it. The AVX2 path alone would pay
+/// from about 192 bytes on (measured); starting it here too reuses the powers of r.
 const MULTI_MIN: usize = 256;
 
 /// The Poly1305 tag of `msg` under the one-time key `key` (r | s, 32 bytes).
 pub(crate) fn tag(key: &[u8; 32], msg: &[u8]) -> [u8; 16] {
+    tag_with(key, msg, true)
+}
+
+/// [`tag`], with the vector code allowed or not (the tests and the benchmark compare both).
+#[inline(always)]
+fn tag_with(key: &[u8; 32], msg: &[u8], vector: bool) -> [u8; 16] {
     // r, clamped as RFC 8439 section 2.5 requires.
     let [t0, t1, t2] = limbs(&key[..16]);
     let r = with_folded([
@@ -108,6 +120,16 @@ pub(crate) fn tag(key: &[u8; 32], msg: &[u8]) -> [u8; 16] {
         let r2 = with_folded(carry(mul(r.0, r)));
         let r3 = with_folded(carry(mul(r2.0, r)));
         let r4 = with_folded(carry(mul(r3.0, r)));
+        #[cfg(target_arch = "x86_64")]
+        let msg = if vector {
+            // Whole 64-byte groups, or nothing without AVX2; the rest continues below.
+            let powers = [r.0, r2.0, r3.0, r4.0];
+            &msg[crate::arch::poly1305_avx2::blocks(&powers, &mut h, msg)..]
+        } else {
+            msg
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = vector;
         let mut quads = msg.chunks_exact(64);
         for q in &mut quads {
             let m = |i: usize| {
@@ -199,7 +221,7 @@ pub(crate) fn tag(key: &[u8; 32], msg: &[u8]) -> [u8; 16] {
 
 #[cfg(test)]
 mod tests {
-    use super::tag;
+    use super::{tag, tag_with};
     use poly1305::Poly1305;
     use poly1305::universal_hash::KeyInit;
 
@@ -343,6 +365,122 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Whether `tag` takes the AVX2 path on this machine: without it the comparisons below
+    /// only check the portable code against itself, so say so.
+    fn vector_path_runs() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        let yes = std::arch::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let yes = false;
+        if !yes {
+            eprintln!("no AVX2 here: the vector path is not exercised");
+        }
+        yes
+    }
+
+    /// Ours with and without the vector code, and the `poly1305` crate, all agree.
+    fn check_all(k: &[u8; 32], msg: &[u8], what: &str) {
+        let expected = reference(k, msg);
+        assert_eq!(tag_with(k, msg, false), expected, "portable, {what}");
+        assert_eq!(tag_with(k, msg, true), expected, "vector, {what}");
+    }
+
+    /// Keys at the edges: r all ones after clamping (with s zero, all ones or mixed), the
+    /// zero key, r = 1, and r zero with s all ones.
+    fn edge_keys() -> Vec<[u8; 32]> {
+        let mut keys = vec![[0xff; 32], [0; 32]];
+        let mut k = [0xff; 32];
+        k[16..].fill(0);
+        keys.push(k);
+        let mut k = [0; 32];
+        k[0] = 1;
+        keys.push(k);
+        let mut k = [0; 32];
+        k[16..].fill(0xff);
+        keys.push(k);
+        let mut k = [0xff; 32];
+        k[16..].copy_from_slice(&[0x80, 0x7f].repeat(8));
+        keys.push(k);
+        keys
+    }
+
+    #[test]
+    fn vector_path_matches_on_every_length_to_3000() {
+        vector_path_runs();
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let mut msg = vec![0u8; 3001];
+        let ones = vec![0xffu8; 3001];
+        let edges = edge_keys();
+        for len in 0..=3000 {
+            let mut k = [0u8; 32];
+            rng.fill(&mut k);
+            rng.fill(&mut msg[..len]);
+            check_all(&k, &msg[..len], &format!("random, len {len}"));
+            let e = &edges[len % edges.len()];
+            check_all(
+                e,
+                &ones[..len],
+                &format!("edge key {}, 0xff, len {len}", len % edges.len()),
+            );
+            check_all(
+                e,
+                &msg[..len],
+                &format!("edge key {}, random, len {len}", len % edges.len()),
+            );
+        }
+    }
+
+    #[test]
+    fn vector_path_matches_on_long_messages() {
+        vector_path_runs();
+        let mut rng = Rng(0xfeed_face_cafe_beef);
+        let mut msg = vec![0u8; 65536 + 64];
+        rng.fill(&mut msg);
+        let ones = vec![0xffu8; 65536 + 64];
+        let lens = [16384, 16384 + 1, 16384 + 15, 16384 + 16, 16384 + 63, 65536]
+            .into_iter()
+            .chain([1, 7, 16, 17, 31, 48, 63].map(|t| 65536 + t));
+        for len in lens {
+            let mut k = [0u8; 32];
+            rng.fill(&mut k);
+            check_all(&k, &msg[..len], &format!("random, len {len}"));
+            for (i, e) in edge_keys().iter().enumerate() {
+                check_all(e, &ones[..len], &format!("edge key {i}, 0xff, len {len}"));
+                check_all(e, &msg[..len], &format!("edge key {i}, random, len {len}"));
+            }
+        }
+    }
+
+    /// ns/byte of the portable code and of the vector path, best of many runs.
+    #[test]
+    #[ignore = "a benchmark, not a test"]
+    fn bench_vector_against_portable() {
+        use std::hint::black_box;
+        use std::time::Instant;
+        vector_path_runs();
+        let key = [3u8; 32];
+        for len in [128, 256, 320, 512, 1024, 4096, 16384, 65536] {
+            let msg = vec![0x5au8; len];
+            let iterations = (4 << 20) / len;
+            let time = |vector: bool| {
+                (0..15)
+                    .map(|_| {
+                        let start = Instant::now();
+                        for _ in 0..iterations {
+                            black_box(tag_with(black_box(&key), black_box(&msg), vector));
+                        }
+                        start.elapsed().as_nanos() as f64 / (iterations * len) as f64
+                    })
+                    .fold(f64::MAX, f64::min)
+            };
+            let (portable, vector) = (time(false), time(true));
+            println!(
+                "{len:>6} B: portable {portable:.3} ns/B, vector {vector:.3} ns/B ({:.2}x)",
+                portable / vector
+            );
         }
     }
 }
