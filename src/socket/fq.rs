@@ -68,7 +68,11 @@ impl FairQueue {
             if let Some(msg) = pipes.pipe(id).and_then(|p| p.read()) {
                 self.more = msg.more();
                 if !self.more {
-                    self.current = (self.current + 1) % self.active;
+                    // libzmq's `(current + 1) % active`, without a division per message.
+                    self.current += 1;
+                    if self.current >= self.active {
+                        self.current = 0;
+                    }
                 }
                 return Ok((msg, id));
             }

@@ -76,9 +76,19 @@ impl LoadBalancer {
         let more = msg.more();
         while self.active > 0 {
             let id = self.pipes[self.current];
-            let written = match pipes.pipe(id) {
-                Some(pipe) => match pipe.write(std::mem::take(msg)) {
-                    Ok(()) => true,
+            if let Some(pipe) = pipes.pipe(id) {
+                match pipe.write(std::mem::take(msg)) {
+                    Ok(()) => {
+                        self.more = more;
+                        if !more {
+                            pipe.flush();
+                            self.current += 1;
+                            if self.current >= self.active {
+                                self.current = 0;
+                            }
+                        }
+                        return Ok(Some(id));
+                    }
                     Err(back) => {
                         *msg = back;
                         if self.more {
@@ -86,23 +96,8 @@ impl LoadBalancer {
                             // already written cannot be delivered, nor can the rest.
                             pipe.rollback();
                         }
-                        false
-                    }
-                },
-                None => false,
-            };
-            if written {
-                self.more = more;
-                if !more {
-                    if let Some(pipe) = pipes.pipe(id) {
-                        pipe.flush();
-                    }
-                    self.current += 1;
-                    if self.current >= self.active {
-                        self.current = 0;
                     }
                 }
-                return Ok(Some(id));
             }
             if self.more {
                 self.dropping = more;
