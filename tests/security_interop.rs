@@ -205,16 +205,23 @@ impl<'a> End<'a> {
 
     /// The handshake outcomes (events from HANDSHAKE_FAILED_NO_DETAIL up) seen within `ms`.
     fn handshake_events(&self, ms: u64) -> Vec<(u16, u32)> {
+        self.handshake_events_and_disconnects(ms).0
+    }
+
+    /// As [`End::handshake_events`], and whether a DISCONNECTED event came too.
+    fn handshake_events_and_disconnects(&self, ms: u64) -> (Vec<(u16, u32)>, bool) {
         let deadline = Instant::now() + Duration::from_millis(ms);
-        let mut got = Vec::new();
+        let (mut got, mut disconnected) = (Vec::new(), false);
         while Instant::now() < deadline {
-            if let Some((e, v, _)) = self.event(50)
-                && e >= ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL as u16
-            {
-                got.push((e, v));
+            match self.event(50) {
+                Some((e, v, _)) if e >= ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL as u16 => {
+                    got.push((e, v));
+                }
+                Some((e, _, _)) if e == ZMQ_EVENT_DISCONNECTED as u16 => disconnected = true,
+                _ => {}
             }
         }
-        got
+        (got, disconnected)
     }
 }
 
@@ -306,7 +313,7 @@ fn plain_refused(
         client.set_int(ZMQ_LINGER, 0);
         client.send(&[b"never"]);
         let side = if ours_server { "ours" } else { "libzmq" };
-        let got = server.handshake_events(600);
+        let (got, server_closed) = server.handshake_events_and_disconnects(600);
         assert!(!got.is_empty(), "{side} server: no handshake event");
         assert!(
             got.iter().all(|e| *e == server_want),
@@ -314,8 +321,23 @@ fn plain_refused(
         );
         let got = client.handshake_events(300);
         match client_want {
+            // libzmq 4.3.4's server now and then (about 1 run in 10 with both cores busy)
+            // reports a refused handshake but leaves the connection open, without a
+            // DISCONNECTED event; the client then has nothing to report until its handshake
+            // timer. Ours always closes, so ours_server always expects the client's event.
+            Some(want) if !server_closed && !ours_server => assert!(
+                got.iter().all(|e| *e == want),
+                "{side} server, client: {got:?}"
+            ),
             Some(want) => assert!(
                 !got.is_empty() && got.iter().all(|e| *e == want),
+                "{side} server, client: {got:?}"
+            ),
+            // ZAP 300 (a temporary failure, no ERROR): libzmq 4.3.4's server usually stalls,
+            // but now and then (seen with both cores busy) it closes the connection, which
+            // its DISCONNECTED event shows; its client then sees the close. Ours stalls.
+            None if server_closed && !ours_server => assert!(
+                !got.is_empty() && got.iter().all(|e| *e == CLOSED),
                 "{side} server, client: {got:?}"
             ),
             None => assert!(got.is_empty(), "{side} server, client: {got:?}"),
@@ -334,8 +356,8 @@ const CLOSED: (u16, u32) = (
 
 #[test]
 fn plain_zap_300_stalls_silently() {
-    // libzmq's server neither answers nor closes: the client learns nothing until the
-    // handshake timer (30 s) ends the connection.
+    // libzmq's server neither answers nor (usually) closes: the client learns nothing
+    // until the handshake timer (30 s) ends the connection.
     plain_refused(Some("300"), (AUTH, 300), None);
 }
 
