@@ -289,12 +289,36 @@ mod tests {
         }
     }
 
+    /// A random key and nonce.
+    fn key_and_nonce(next: &mut impl FnMut() -> u64) -> ([u8; 32], [u8; 8]) {
+        (std::array::from_fn(|_| next() as u8), next().to_le_bytes())
+    }
+
+    /// `data` XORed with the `salsa20` crate's keystream from block `counter` on.
+    fn crate_keystream(key: &[u8; 32], nonce: &[u8; 8], counter: u64, data: &[u8]) -> Vec<u8> {
+        let mut theirs = data.to_vec();
+        let mut cipher = Salsa20::new(key.into(), nonce.into());
+        cipher.seek(counter * 64);
+        cipher.apply_keystream(&mut theirs);
+        theirs
+    }
+
+    /// `len` random bytes in `backing` at an odd address (1, 3, 5 or 7 bytes in).
+    fn odd_slice<'a>(
+        backing: &'a mut [u8],
+        len: usize,
+        next: &mut impl FnMut() -> u64,
+    ) -> &'a mut [u8] {
+        let offset = 1 + 2 * (len % 4);
+        backing.iter_mut().for_each(|b| *b = next() as u8);
+        &mut backing[offset..offset + len]
+    }
+
     #[test]
     fn matches_the_salsa20_crate() {
         let mut next = rng(0x0bad_5eed);
         for len in (0..1500).chain([4096, 16384 + 17]) {
-            let key: [u8; 32] = std::array::from_fn(|_| next() as u8);
-            let nonce = next().to_le_bytes();
+            let (key, nonce) = key_and_nonce(&mut next);
             let block = match len % 3 {
                 0 => 0,
                 1 => next() % 1000,
@@ -304,10 +328,7 @@ mod tests {
             let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let mut ours = data.clone();
             xor_keystream(&key, &nonce, block, &mut ours);
-            let mut theirs = data;
-            let mut cipher = Salsa20::new(&key.into(), &nonce.into());
-            cipher.seek(block * 64);
-            cipher.apply_keystream(&mut theirs);
+            let theirs = crate_keystream(&key, &nonce, block, &data);
             assert_eq!(ours, theirs, "len {len} block {block}");
         }
     }
@@ -320,25 +341,18 @@ mod tests {
         let mut next = rng(0x5ca1_ab1e);
         let mut backing = vec![0u8; 2000 + 8];
         for len in 0..=2000 {
-            let key: [u8; 32] = std::array::from_fn(|_| next() as u8);
-            let nonce = next().to_le_bytes();
+            let (key, nonce) = key_and_nonce(&mut next);
             let counter = match len % 4 {
                 0 => next() % 1000,
                 1 => u64::from(u32::MAX) - len as u64 % 9,
                 2 => u64::MAX - len as u64 % 9,
                 _ => next(),
             };
-            let offset = 1 + 2 * (len % 4);
-            backing.iter_mut().for_each(|b| *b = next() as u8);
-            let data = &mut backing[offset..offset + len];
+            let data = odd_slice(&mut backing, len, &mut next);
             let mut expected = data.to_vec();
             xor_blocks(&initial_state(&key, &nonce), counter, &mut expected);
             xor_keystream(&key, &nonce, counter, data);
-            assert_eq!(
-                data,
-                &expected[..],
-                "len {len} counter {counter} offset {offset}"
-            );
+            assert_eq!(data, &expected[..], "len {len} counter {counter}");
         }
     }
 
@@ -359,8 +373,7 @@ mod tests {
         let lengths = (0..=2000).chain([4096, 16384, 16384 + 31, 65536 + 100]);
         let mut backing = vec![0u8; 65536 + 100 + 8];
         for len in lengths {
-            let key: [u8; 32] = std::array::from_fn(|_| next() as u8);
-            let nonce = next().to_le_bytes();
+            let (key, nonce) = key_and_nonce(&mut next);
             let counter = match len % 5 {
                 0 => next() % 1000,
                 1 => u64::from(u32::MAX) - len as u64 % 11,
@@ -368,18 +381,13 @@ mod tests {
                 3 => u64::MAX - len as u64 % 11,
                 _ => next() >> 8,
             };
-            let offset = 1 + 2 * (len % 4);
-            backing.iter_mut().for_each(|b| *b = next() as u8);
-            let data = &mut backing[offset..offset + len];
+            let data = odd_slice(&mut backing, len, &mut next);
             let state = initial_state(&key, &nonce);
 
             let mut expected = data.to_vec();
             xor_blocks(&state, counter, &mut expected);
             if counter < 1 << 56 {
-                let mut theirs = data.to_vec();
-                let mut cipher = Salsa20::new(&key.into(), &nonce.into());
-                cipher.seek(counter * 64);
-                cipher.apply_keystream(&mut theirs);
+                let theirs = crate_keystream(&key, &nonce, counter, data);
                 assert_eq!(theirs, expected, "crate: len {len} counter {counter}");
             }
 
@@ -394,11 +402,7 @@ mod tests {
             let blocks = done.div_ceil(64) as u64;
             assert_eq!(next_counter, counter.wrapping_add(blocks));
             xor_blocks(&state, next_counter, rest);
-            assert_eq!(
-                data,
-                &expected[..],
-                "len {len} counter {counter} offset {offset}"
-            );
+            assert_eq!(data, &expected[..], "len {len} counter {counter}");
         }
     }
 
