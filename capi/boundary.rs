@@ -65,20 +65,31 @@ impl<T> CReturn for *const T {
 
 /// Runs `f`, mapping its error to errno and a panic to `ENOTRECOVERABLE`.
 ///
-/// Both failures return `T::failure()`.
+/// Both failures return `T::failure()`. They are handled out of line, so the success path
+/// is one test of the result (the error-to-errno table is not inlined into every caller).
 pub(crate) fn ffi_boundary<T: CReturn>(f: impl FnOnce() -> Result<T, Error>) -> T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => value,
-        Ok(Err(e)) => {
-            errno::set_error(e);
-            T::failure()
-        }
-        Err(_) => {
-            eprintln!("libzmq-rs: internal error (a panic) caught at the C API boundary");
-            errno::set_raw(libc::ENOTRECOVERABLE);
-            T::failure()
-        }
+        Ok(Err(e)) => failed(e),
+        Err(_) => panicked(),
     }
+}
+
+/// Sets errno for `e`; the failure value.
+#[cold]
+#[inline(never)]
+fn failed<T: CReturn>(e: Error) -> T {
+    errno::set_error(e);
+    T::failure()
+}
+
+/// Reports a caught panic and sets `ENOTRECOVERABLE`; the failure value.
+#[cold]
+#[inline(never)]
+fn panicked<T: CReturn>() -> T {
+    eprintln!("libzmq-rs: internal error (a panic) caught at the C API boundary");
+    errno::set_raw(libc::ENOTRECOVERABLE);
+    T::failure()
 }
 
 /// Reads a C string argument, rejecting NULL with `EINVAL`.

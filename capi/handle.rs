@@ -183,11 +183,13 @@ pub(crate) unsafe fn msg_init(
 /// As [`msg_mut`].
 pub(crate) unsafe fn msg_close(p: *mut zmq_msg_t) -> Result<(), Error> {
     // SAFETY: forwarded caller contract; checks that a live Msg is there.
-    let m = unsafe { msg_mut(p)? };
-    // Take the message out first, so the storage is marked dead even if dropping panics.
-    let taken = std::mem::take(m);
-    // SAFETY: `p` is aligned and live; the default Msg left behind owns nothing that needs
-    // dropping, and the tag lies within the storage.
+    let m: *mut Msg = unsafe { msg_mut(p)? };
+    // Move the message out and mark the storage dead before dropping it, so that the
+    // storage never holds a second owner and is dead even if dropping panics.
+    // SAFETY: `m` is live (checked), aligned and exclusively ours; once the tag is dead
+    // nothing reads it as a Msg again, so the bytes left behind are never used or dropped.
+    let taken = unsafe { m.read() };
+    // SAFETY: `p` is aligned and live, and the tag lies within the storage.
     unsafe {
         p.cast::<u8>()
             .add(msg::TAG_OFFSET)
