@@ -697,6 +697,10 @@ enum Slot<T> {
     Delimiter,
 }
 
+// A queued message takes 64 bytes, as libzmq's msg_t does: the delimiter lives in `Msg`'s
+// niche, not in a tag beside it.
+const _: () = assert!(std::mem::size_of::<Slot<crate::msg::Msg>>() == 64);
+
 /// An end's termination state (libzmq's `pipe_t` states).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
