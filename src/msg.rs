@@ -55,6 +55,9 @@ pub const CREDENTIAL: u8 = 32;
 pub const ROUTING_ID: u8 = 64;
 /// Flag: the payload is shared with another message or is constant data.
 pub const SHARED: u8 = 128;
+/// Flag, internal: not a message but a pipe's context item, which carries the metadata of
+/// the messages after it (see [`Msg::context`]).
+const CONTEXT: u8 = 16;
 
 /// Value of the validity tag in a live message. C code sees `zmq_msg_t` as plain bytes, so
 /// the C API reads this tag (at [`TAG_OFFSET`]) before trusting the bytes as a `Msg`, as
@@ -451,6 +454,18 @@ impl Msg {
     /// Attaches the connection's metadata (shared by every frame from that connection).
     pub fn set_metadata(&mut self, metadata: Arc<Metadata>) {
         self.metadata = Some(metadata);
+    }
+
+    /// A pipe's context item ([`crate::pipe::Pipe::write_context`]) for a connection's
+    /// metadata: the reading end attaches it to every message after it. A session sends it
+    /// once per connection, so that the I/O thread does not touch the metadata's reference
+    /// count for each message while the application thread releases it for each message
+    /// (the two threads would pass its cache line back and forth every time).
+    pub fn context(metadata: Option<Arc<Metadata>>) -> Msg {
+        let mut m = Msg::new();
+        m.flags = CONTEXT;
+        m.metadata = metadata;
+        m
     }
 
     /// A metadata property (`zmq_msg_gets`), `None` when absent.
@@ -1087,6 +1102,17 @@ impl crate::pipe::PipeItem for Msg {
     /// `routing_id` flag) is not a message of the peer's and does not count against the HWM.
     fn uncounted(&self) -> bool {
         self.flags() & ROUTING_ID != 0
+    }
+
+    fn is_context(&self) -> bool {
+        self.flags & CONTEXT != 0
+    }
+
+    /// A message without metadata of its own takes the connection's.
+    fn adopt(&mut self, context: &Msg) {
+        if self.metadata.is_none() {
+            self.metadata.clone_from(&context.metadata);
+        }
     }
 }
 

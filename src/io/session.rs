@@ -269,6 +269,8 @@ pub struct Session {
     stopped: bool,
     /// The current connection completed its handshake.
     handshaked: bool,
+    /// The connection's metadata when each inbound message must carry it (a conflating
+    /// pipe); otherwise the pipe has it as a context item ([`Session::send_metadata`]).
     metadata: Option<Arc<msg::Metadata>>,
     peer_address: String,
     /// The connection's own and its peer's address as monitor events give them
@@ -709,7 +711,7 @@ impl Session {
             return;
         };
         let fd = engine.stream.as_raw_fd();
-        self.metadata = Some(peer_metadata(info, &self.peer_address, fd));
+        let metadata = peer_metadata(info, &self.peer_address, fd);
         self.handshaked = true;
         if info.version >= ZmtpVersion::V3_0 {
             // libzmq raises it for ZMTP 3.x handshakes only.
@@ -730,13 +732,26 @@ impl Session {
             let (mut peer, pipe) = make_pipes(&self.link, &self.endpoint, &self.cell, self.key);
             peer.addresses = self.uris.clone().unwrap_or_default();
             self.pipe = Some(pipe);
+            self.send_metadata(metadata);
             self.write_routing_id(ty, info);
             self.link
                 .mailbox
                 .send(SocketCommand::Attach(Box::new(peer)));
         } else {
+            self.send_metadata(metadata);
             self.write_routing_id(ty, info);
         }
+    }
+
+    /// Gives the socket's end of the pipe the connection's metadata once, as a context item
+    /// that every later message adopts. A conflating pipe cannot take one (it would take a
+    /// message's place), so there each message carries the metadata itself.
+    fn send_metadata(&mut self, metadata: Arc<msg::Metadata>) {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return;
+        };
+        let sent = pipe.write_context(Msg::context(Some(metadata.clone())));
+        self.metadata = (!sent).then_some(metadata);
     }
 
     fn write_routing_id(&mut self, ty: SocketType, info: &PeerInfo) {

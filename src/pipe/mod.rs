@@ -59,6 +59,17 @@ pub trait PipeItem: Send {
     fn uncounted(&self) -> bool {
         false
     }
+
+    /// An in-band item that is not delivered: the reading end keeps the latest one and has
+    /// every later item [`adopt`](Self::adopt) it (see [`Pipe::write_context`]). Defaults to
+    /// `false`.
+    fn is_context(&self) -> bool {
+        false
+    }
+
+    /// Takes on what `context`, the latest context item read before this one, carries. Does
+    /// nothing by default.
+    fn adopt(&mut self, _context: &Self) {}
 }
 
 /// A command from one pipe end to the other, carried by the receiver's [`Wake`].
@@ -159,18 +170,30 @@ impl<T: PipeItem> Reader<T> {
         }
     }
 
-    /// `None` if empty, else whether the next item is the delimiter.
-    fn probe_delimiter(&mut self) -> Option<bool> {
-        let is_delimiter = |s: &Slot<T>| matches!(s, Slot::Delimiter);
+    /// What comes next; `None` if the queue is empty.
+    fn probe(&mut self) -> Option<Next> {
+        let kind = |s: &Slot<T>| match s {
+            Slot::Delimiter => Next::Delimiter,
+            Slot::Part(item) if item.is_context() => Next::Context,
+            Slot::Part(_) => Next::Part,
+        };
         match self {
-            Reader::Queue(r) => r.probe().map(is_delimiter),
-            Reader::Conflate(r) => r.probe(is_delimiter),
+            Reader::Queue(r) => r.probe().map(kind),
+            Reader::Conflate(r) => r.probe(kind),
         }
     }
 
     fn is_conflate(&self) -> bool {
         matches!(self, Reader::Conflate(_))
     }
+}
+
+/// What the next slot of a queue holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    Delimiter,
+    Context,
+    Part,
 }
 
 /// What a processed command means for the end's owner.
@@ -231,6 +254,8 @@ pub struct Pipe<T: PipeItem> {
     boost: (i32, i32),
     /// Single-item queues (`ZMQ_CONFLATE`): no HWM, whatever the options say.
     conflate: bool,
+    /// The latest context item read (see [`Pipe::write_context`]).
+    context: Option<T>,
     state: State,
     /// Deliver pending inbound messages before acknowledging termination.
     delay: bool,
@@ -279,6 +304,7 @@ impl<T: PipeItem> Pipe<T> {
     ) -> Pipe<T> {
         Pipe {
             conflate: input.is_conflate(),
+            context: None,
             boost: (-1, -1),
             input,
             output: Some(output),
@@ -351,23 +377,30 @@ impl<T: PipeItem> Pipe<T> {
         if !self.in_active || !self.state.reads() {
             return false;
         }
-        match self.input.probe_delimiter() {
-            None => {
-                self.in_active = false;
-                false
+        loop {
+            match self.input.probe() {
+                None => {
+                    self.in_active = false;
+                    return false;
+                }
+                Some(Next::Delimiter) => {
+                    self.input.read();
+                    self.process_delimiter();
+                    return false;
+                }
+                Some(Next::Context) => {
+                    if let Some(Slot::Part(context)) = self.input.read() {
+                        self.context = Some(context);
+                    }
+                }
+                Some(Next::Part) => return true,
             }
-            Some(true) => {
-                self.input.read();
-                self.process_delimiter();
-                false
-            }
-            Some(false) => true,
         }
     }
 
     /// Whether the peer's delimiter is the next thing to read (nothing is consumed).
     pub fn delimiter_next(&mut self) -> bool {
-        self.in_active && self.state.reads() && self.input.probe_delimiter() == Some(true)
+        self.in_active && self.state.reads() && self.input.probe() == Some(Next::Delimiter)
     }
 
     /// The next message part, or `None` if none can be read now (see
@@ -376,17 +409,23 @@ impl<T: PipeItem> Pipe<T> {
         if !self.in_active || !self.state.reads() {
             return None;
         }
-        let item = match self.input.read() {
-            None => {
-                self.in_active = false;
-                return None;
+        let mut item = loop {
+            match self.input.read() {
+                None => {
+                    self.in_active = false;
+                    return None;
+                }
+                Some(Slot::Delimiter) => {
+                    self.process_delimiter();
+                    return None;
+                }
+                Some(Slot::Part(item)) if item.is_context() => self.context = Some(item),
+                Some(Slot::Part(item)) => break item,
             }
-            Some(Slot::Delimiter) => {
-                self.process_delimiter();
-                return None;
-            }
-            Some(Slot::Part(item)) => item,
         };
+        if let Some(context) = &self.context {
+            item.adopt(context);
+        }
         if !item.more() && !item.uncounted() {
             self.msgs_read += 1;
             if self.msgs_read == self.next_report {
@@ -426,6 +465,23 @@ impl<T: PipeItem> Pipe<T> {
             self.msgs_written += 1;
         }
         Ok(())
+    }
+
+    /// Writes a context item ([`PipeItem::is_context`]): the peer does not deliver it, but
+    /// has every item written after it adopt it, until the next one. It is not a message, so
+    /// it neither counts against the HWM nor waits for room; it is written between
+    /// messages (never in the middle of one) and published by the next flush. `false`, and
+    /// nothing written, on a conflating pipe (whose single slot it would take from a
+    /// message) and once the end stopped writing.
+    pub fn write_context(&mut self, item: T) -> bool {
+        if self.conflate || self.state != State::Active {
+            return false;
+        }
+        let Some(output) = self.output.as_mut() else {
+            return false;
+        };
+        output.write(Slot::Part(item), false);
+        true
     }
 
     /// Drops the parts written of an unfinished message.
@@ -763,10 +819,10 @@ mod tests {
     const UNCOUNTED: u64 = u64::MAX;
 
     /// Delivers commands through a channel, as an owner's mailbox would.
-    struct ChanWake(mpsc::Sender<PipeCommand<Part>>);
+    struct ChanWake<T: PipeItem>(mpsc::Sender<PipeCommand<T>>);
 
-    impl Wake<Part> for ChanWake {
-        fn wake(&self, cmd: PipeCommand<Part>) {
+    impl<T: PipeItem> Wake<T> for ChanWake<T> {
+        fn wake(&self, cmd: PipeCommand<T>) {
             // The receiving test may be finished with the channel; nothing to report then.
             let _ = self.0.send(cmd);
         }
@@ -775,6 +831,15 @@ mod tests {
     type Inbox = mpsc::Receiver<PipeCommand<Part>>;
 
     fn pair(hwm_ab: u64, hwm_ba: u64) -> (Pipe<Part>, Inbox, Pipe<Part>, Inbox) {
+        pair_of(hwm_ab, hwm_ba)
+    }
+
+    type InboxOf<T> = mpsc::Receiver<PipeCommand<T>>;
+
+    fn pair_of<T: PipeItem + 'static>(
+        hwm_ab: u64,
+        hwm_ba: u64,
+    ) -> (Pipe<T>, InboxOf<T>, Pipe<T>, InboxOf<T>) {
         let (ta, ra) = mpsc::channel();
         let (tb, rb) = mpsc::channel();
         let (a, b) = Pipe::pair(
@@ -788,6 +853,10 @@ mod tests {
 
     /// Feeds every queued command to `pipe`; returns the events.
     fn deliver(pipe: &mut Pipe<Part>, inbox: &Inbox) -> Vec<PipeEvent> {
+        deliver_to(pipe, inbox)
+    }
+
+    fn deliver_to<T: PipeItem>(pipe: &mut Pipe<T>, inbox: &InboxOf<T>) -> Vec<PipeEvent> {
         inbox
             .try_iter()
             .filter_map(|cmd| pipe.process_command(cmd))
@@ -1085,6 +1154,127 @@ mod tests {
         let (tb, rb) = mpsc::channel();
         let (a, b) = Pipe::pair_conflate(Box::new(ChanWake(ta)), Box::new(ChanWake(tb)));
         (a, ra, b, rb)
+    }
+
+    /// An item for the context tests: a value, the context it adopted (or, for a context
+    /// item, carries), and its MORE flag.
+    #[derive(Debug, PartialEq)]
+    struct Tagged {
+        v: u64,
+        context: Option<u64>,
+        is_context: bool,
+        more: bool,
+    }
+
+    impl Tagged {
+        fn part(v: u64, more: bool) -> Tagged {
+            Tagged {
+                v,
+                context: None,
+                is_context: false,
+                more,
+            }
+        }
+
+        fn context(c: u64) -> Tagged {
+            Tagged {
+                v: 0,
+                context: Some(c),
+                is_context: true,
+                more: false,
+            }
+        }
+
+        fn with(v: u64, context: u64, more: bool) -> Tagged {
+            Tagged {
+                context: Some(context),
+                ..Tagged::part(v, more)
+            }
+        }
+    }
+
+    impl PipeItem for Tagged {
+        fn more(&self) -> bool {
+            self.more
+        }
+
+        fn is_context(&self) -> bool {
+            self.is_context
+        }
+
+        fn adopt(&mut self, context: &Tagged) {
+            if self.context.is_none() {
+                self.context = context.context;
+            }
+        }
+    }
+
+    #[test]
+    fn context_items_are_adopted_by_what_follows_them_and_never_delivered() {
+        let (mut a, _ra, mut b, _rb) = pair_of::<Tagged>(0, 0);
+        a.write(Tagged::part(1, false)).unwrap();
+        assert!(a.write_context(Tagged::context(7)));
+        a.write(Tagged::part(2, false)).unwrap();
+        a.write(Tagged::with(3, 5, false)).unwrap();
+        assert!(a.write_context(Tagged::context(8)));
+        a.write(Tagged::part(4, true)).unwrap();
+        a.write(Tagged::part(5, false)).unwrap();
+        a.flush();
+        let got: Vec<_> = std::iter::from_fn(|| b.read()).collect();
+        assert_eq!(
+            got,
+            vec![
+                Tagged::part(1, false),
+                Tagged::with(2, 7, false),
+                // An item's own context is kept.
+                Tagged::with(3, 5, false),
+                Tagged::with(4, 8, true),
+                Tagged::with(5, 8, false),
+            ]
+        );
+        // Context items are not messages: four were written and read.
+        assert_eq!(a.msgs_written(), 4);
+        assert_eq!(b.msgs_read(), 4);
+    }
+
+    #[test]
+    fn context_item_ignores_the_hwm_and_is_not_readable_on_its_own() {
+        let (mut a, ra, mut b, rb) = pair_of::<Tagged>(2, 0);
+        b.set_hwms(2, 0);
+        a.write(Tagged::part(1, false)).unwrap();
+        a.write(Tagged::part(2, false)).unwrap();
+        assert!(!a.check_write(), "HWM reached");
+        assert!(a.write_context(Tagged::context(9)));
+        a.flush();
+        deliver_to(&mut b, &rb);
+        assert_eq!(b.read(), Some(Tagged::part(1, false)));
+        assert_eq!(b.read(), Some(Tagged::part(2, false)));
+        // Only the context item is left: nothing to read, and the reader goes to sleep.
+        assert!(!b.check_read());
+        assert_eq!(b.read(), None);
+        // The reader's progress reopens the writer; the context outlived its queue slot.
+        assert_eq!(deliver_to(&mut a, &ra), vec![PipeEvent::WriteActivated]);
+        a.write(Tagged::part(3, false)).unwrap();
+        a.flush();
+        assert_eq!(deliver_to(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert!(b.check_read());
+        assert_eq!(b.read(), Some(Tagged::with(3, 9, false)));
+    }
+
+    #[test]
+    fn conflating_and_ending_pipes_refuse_context_items() {
+        let (ta, _ra) = mpsc::channel();
+        let (tb, _rb) = mpsc::channel();
+        let (mut a, mut b) =
+            Pipe::<Tagged>::pair_conflate(Box::new(ChanWake(ta)), Box::new(ChanWake(tb)));
+        a.write(Tagged::part(1, false)).unwrap();
+        assert!(!a.write_context(Tagged::context(3)));
+        a.flush();
+        assert_eq!(b.read(), Some(Tagged::part(1, false)));
+
+        let (mut a, _ra, _b, _rb) = pair_of::<Tagged>(0, 0);
+        a.terminate(false);
+        assert!(!a.write_context(Tagged::context(3)));
     }
 
     #[test]
