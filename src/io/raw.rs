@@ -53,7 +53,7 @@ impl RawConnection {
             user_id: None,
             zap_metadata: Metadata::new(),
         };
-        let mut events = VecDeque::from([Event::HandshakeSucceeded(info)]);
+        let mut events = VecDeque::from([Event::HandshakeSucceeded(Box::new(info))]);
         if notify {
             events.push_back(Event::Message(Frame::new(Bytes::new())));
         }

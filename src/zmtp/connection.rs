@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::command::{Command, PING};
-#[cfg(test)]
-use super::frame::SMALL_FRAME_MAX;
-use super::frame::{DecodeError, Decoder, Frame, FrameHeader, Framing, SmallFrame, TxQueue};
+use super::frame::{
+    DecodeError, Decoder, Frame, FrameHeader, Framing, SMALL_FRAME_MAX, SmallFrame, TxQueue,
+};
 use super::greeting::{GreetingExchange, PeerGreeting, ZmtpVersion};
 use super::mechanism::{Mechanism, MechanismConfig, MechanismContext, Status};
 use super::metadata::Metadata;
@@ -126,7 +126,9 @@ pub enum CloseReason {
 pub enum Event {
     /// The handshake is complete (`ZMQ_EVENT_HANDSHAKE_SUCCEEDED` for 3.x; libzmq raises
     /// no monitor event for 1.0/2.0 peers, where this comes with their identity frame).
-    HandshakeSucceeded(PeerInfo),
+    /// Boxed: it comes once per connection, and unboxed it would make every event, one
+    /// per small message, three times as large to queue and move.
+    HandshakeSucceeded(Box<PeerInfo>),
     /// A data frame; `more` says whether the message continues.
     Message(Frame),
     /// A small data frame, copied (only with [`Config::small_frames`]).
@@ -224,6 +226,9 @@ impl Connection {
     /// Consumes as much of `buf` as forms complete greeting pieces and frames; a partial
     /// frame stays in `buf` for the next call. Nothing is consumed after a failure.
     pub fn handle_bytes(&mut self, buf: &mut BytesMut, now: Instant) {
+        // After a frame too large to copy, the next is most likely large too: decode it
+        // straight away instead of parsing its header once more for a run of small ones.
+        let mut last_large = false;
         loop {
             match &mut self.state {
                 State::Closed => return,
@@ -238,14 +243,24 @@ impl Connection {
                     let Some(decoder) = self.decoder else {
                         return;
                     };
-                    if self.small_frames_now() {
-                        if let Some(frame) = decoder.decode_small(buf) {
-                            self.process_small(frame);
+                    if !last_large && self.small_frames_now() {
+                        let events = &mut self.events;
+                        let mut last = None;
+                        let used = decoder.decode_small_run(buf, |frame| {
+                            last = Some(frame.more);
+                            events.push_back(Event::SmallMessage(frame));
+                        });
+                        if let Some(more) = last {
+                            buf.advance(used);
+                            self.small_traffic(more);
                             continue;
                         }
                     }
                     match decoder.decode(buf) {
-                        Ok(Some(frame)) => self.process_frame(frame, now),
+                        Ok(Some(frame)) => {
+                            last_large = frame.data.len() > SMALL_FRAME_MAX;
+                            self.process_frame(frame, now);
+                        }
                         Ok(None) => return,
                         Err(e) => {
                             let errno = match e {
@@ -532,7 +547,8 @@ impl Connection {
             self.set_timer(Timer::Heartbeat, now + self.config.heartbeat_ivl);
         }
         self.state = State::Ready;
-        self.events.push_back(Event::HandshakeSucceeded(info));
+        self.events
+            .push_back(Event::HandshakeSucceeded(Box::new(info)));
     }
 
     fn process_frame(&mut self, frame: Frame, now: Instant) {
@@ -552,7 +568,8 @@ impl Connection {
                     zap_metadata: Metadata::new(),
                 };
                 self.state = State::Ready;
-                self.events.push_back(Event::HandshakeSucceeded(info));
+                self.events
+                    .push_back(Event::HandshakeSucceeded(Box::new(info)));
                 if self.phantom_subscription {
                     self.events.push_back(Event::Subscribe(Bytes::new()));
                 }
@@ -617,13 +634,13 @@ impl Connection {
             && !matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub)
     }
 
-    /// A small data frame, as [`Connection::process_traffic`] handles a data frame.
-    fn process_small(&mut self, frame: SmallFrame) {
+    /// After a run of small data frames (queued as events), what
+    /// [`Connection::process_traffic`] does for data frames; `more` is the last frame's.
+    fn small_traffic(&mut self, more: bool) {
         // Any frame after the handshake proves the peer alive.
         self.timers[Timer::HeartbeatTimeout as usize] = None;
         self.timers[Timer::HeartbeatTtl as usize] = None;
-        self.in_message = frame.more;
-        self.events.push_back(Event::SmallMessage(frame));
+        self.in_message = more;
     }
 
     /// A command after the handshake. Malformed and unknown ones are dropped, as libzmq's
@@ -810,5 +827,28 @@ mod tests {
 
         let events = received(false, &[b"ab"]);
         assert_eq!(events, [Event::Message(Frame::new(&b"ab"[..]))]);
+    }
+
+    #[test]
+    fn small_and_large_frames_keep_their_order() {
+        // Runs of small frames are copied out a run at a time, and a frame after a large
+        // one is decoded whole first: either way the parts arrive in order, flags intact.
+        let big = [7u8; SMALL_FRAME_MAX + 1];
+        let bigger = [8u8; 300];
+        let sent: [&[u8]; 8] = [b"a", &big, b"b", b"c", &bigger, &big, b"d", b""];
+        let got: Vec<(Vec<u8>, bool)> = received(true, &sent)
+            .iter()
+            .map(|e| match e {
+                Event::SmallMessage(f) => (f.data().to_vec(), f.more),
+                Event::Message(f) => (f.data.to_vec(), f.more),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let want: Vec<(Vec<u8>, bool)> = sent
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.to_vec(), i + 1 < sent.len()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -10,9 +10,10 @@
 //!
 //! The decoder works on a caller's `BytesMut` and hands frames up as `Bytes` split off that
 //! buffer, so bodies are never copied; only small data frames ([`SMALL_FRAME_MAX`] bytes,
-//! which the socket layer stores inline anyway) can be copied out instead
-//! ([`Decoder::decode_small`]), sparing a reference-counted slice per frame. `ZMQ_MAXMSGSIZE` is checked as soon as the size field
-//! is complete, before waiting for (or allocating) the body. The encoder produces the header
+//! which the socket layer stores inline anyway) can be copied out instead, a run of them at
+//! a time ([`Decoder::decode_small_run`]), sparing a reference-counted slice per frame.
+//! `ZMQ_MAXMSGSIZE` is checked as soon as the size field is complete, before waiting for
+//! (or allocating) the body. The encoder produces the header
 //! and the body as separate chunks so large bodies go to `writev` without a copy.
 
 use std::collections::VecDeque;
@@ -159,26 +160,39 @@ impl Decoder {
         }))
     }
 
-    /// Takes the next frame off the front of `buf` by copying it, if it is complete, a data
-    /// frame (not a command) and at most [`SMALL_FRAME_MAX`] bytes long. Otherwise returns
-    /// `None` and consumes nothing: [`Decoder::decode`] then handles the frame (and any
-    /// error).
-    pub fn decode_small(&self, buf: &mut BytesMut) -> Option<SmallFrame> {
+    /// Copies out the run of small data frames at the front of `buf`, handing each to `f`
+    /// in order, and returns how many bytes they took (the caller drops them from its
+    /// buffer at once). A small data frame is complete, not a command and at most
+    /// [`SMALL_FRAME_MAX`] bytes long; the run stops at the first frame that is not one,
+    /// which [`Decoder::decode`] then handles (and any error).
+    pub fn decode_small_run(&self, buf: &[u8], mut f: impl FnMut(SmallFrame)) -> usize {
+        let mut at = 0;
+        while let Some((frame, len)) = self.small(&buf[at..]) {
+            f(frame);
+            at += len;
+        }
+        at
+    }
+
+    /// The small data frame at the front of `buf` and its length on the wire, if there is
+    /// one (see [`Decoder::decode_small_run`]).
+    fn small(&self, buf: &[u8]) -> Option<(SmallFrame, usize)> {
         let header = self.header(buf).ok()??;
         let body_len = usize::try_from(header.body_len).ok()?;
         let command = self.framing == Framing::V2 && header.flags & FLAG_COMMAND != 0;
         if command || body_len > SMALL_FRAME_MAX {
             return None;
         }
-        let body = buf.get(header.header_len..header.header_len + body_len)?;
+        let end = header.header_len + body_len;
+        let body = buf.get(header.header_len..end)?;
         let mut data = [0; SMALL_FRAME_MAX];
         data[..body_len].copy_from_slice(body);
-        buf.advance(header.header_len + body_len);
-        Some(SmallFrame {
+        let frame = SmallFrame {
             len: body_len as u8,
             data,
             more: header.flags & FLAG_MORE != 0,
-        })
+        };
+        Some((frame, end))
     }
 
     /// The header of the next frame at the front of `buf`, if it is complete and valid
@@ -507,6 +521,15 @@ mod tests {
         }
     }
 
+    /// The small frames [`Decoder::decode_small_run`] copies out of `buf`, and the bytes
+    /// it says they took (dropped from `buf`, as a driver does).
+    fn small_run(dec: &Decoder, buf: &mut BytesMut) -> Vec<SmallFrame> {
+        let mut got = Vec::new();
+        let used = dec.decode_small_run(buf, |f| got.push(f));
+        buf.advance(used);
+        got
+    }
+
     #[test]
     fn small_frames_are_copied_out_and_others_left_alone() {
         for framing in [Framing::V1, Framing::V2] {
@@ -516,25 +539,40 @@ mod tests {
             wire.extend(encode(framing, &Frame::new(vec![4u8; SMALL_FRAME_MAX])));
             wire.extend(encode(framing, &Frame::new(vec![5u8; SMALL_FRAME_MAX + 1])));
             wire.extend(encode(framing, &Frame::command(&b"\x04PING"[..])));
+            wire.extend(encode(framing, &Frame::new("after")));
             let mut buf = BytesMut::from(&wire[..3]);
-            assert_eq!(dec.decode_small(&mut buf), None);
+            assert!(small_run(&dec, &mut buf).is_empty());
             assert_eq!(buf.len(), 3);
             let mut buf = BytesMut::from(&wire[..]);
-            let f = dec.decode_small(&mut buf).unwrap();
-            assert_eq!((f.data(), f.more), (&b"hi"[..], true));
-            let f = dec.decode_small(&mut buf).unwrap();
-            assert_eq!((f.data(), f.more), (&[4u8; SMALL_FRAME_MAX][..], false));
+            let got = small_run(&dec, &mut buf);
+            let got: Vec<_> = got.iter().map(|f| (f.data(), f.more)).collect();
+            assert_eq!(
+                got,
+                vec![(&b"hi"[..], true), (&[4u8; SMALL_FRAME_MAX][..], false)]
+            );
+            // The large frame is next, untouched.
             let left = buf.len();
-            assert_eq!(dec.decode_small(&mut buf), None);
+            assert!(small_run(&dec, &mut buf).is_empty());
             assert_eq!(buf.len(), left);
             assert_eq!(dec.decode(&mut buf).unwrap().unwrap().data.len(), 34);
             if framing == Framing::V2 {
-                assert_eq!(dec.decode_small(&mut buf), None);
+                // A command ends a run.
+                assert!(small_run(&dec, &mut buf).is_empty());
                 assert!(dec.decode(&mut buf).unwrap().unwrap().command);
             }
+            // A run may end with the buffer. ZMTP/1.0 has no commands: there the PING
+            // frame is a small data frame like the next.
+            let got = small_run(&dec, &mut buf);
+            let got: Vec<_> = got.iter().map(|f| f.data()).collect();
+            match framing {
+                Framing::V1 => assert_eq!(got, vec![&b"\x04PING"[..], b"after"]),
+                Framing::V2 => assert_eq!(got, vec![&b"after"[..]]),
+            }
+            assert!(buf.is_empty());
         }
+        // A frame over ZMQ_MAXMSGSIZE is not small: decode reports it.
         let mut buf = BytesMut::from(&[0, 11][..]);
-        assert_eq!(Decoder::new(Framing::V2, 10).decode_small(&mut buf), None);
+        assert!(small_run(&Decoder::new(Framing::V2, 10), &mut buf).is_empty());
         assert_eq!(buf.len(), 2);
     }
 

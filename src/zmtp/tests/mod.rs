@@ -28,7 +28,7 @@ fn succeeded(events: &[Event]) -> &super::PeerInfo {
     events
         .iter()
         .find_map(|e| match e {
-            Event::HandshakeSucceeded(i) => Some(i),
+            Event::HandshakeSucceeded(i) => Some(&**i),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no HandshakeSucceeded in {events:?}"))
