@@ -17,29 +17,39 @@
 
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
-
 use crate::msg::Msg;
 use crate::socket::pipes::{PipeId, Pipes};
 
 /// An array of pipe ids that knows each id's position, so that moving a pipe between
-/// sections is a swap (libzmq's `array_t`).
+/// sections is a swap (libzmq's `array_t`, where each pipe keeps its own index). Positions
+/// are kept in a table indexed by the id's slab slot: no hashing per message.
 #[derive(Debug, Default)]
 pub struct PipeList {
     items: Vec<PipeId>,
-    index: HashMap<PipeId, usize>,
+    /// `position[id.slot()]`: where a pipe with that slot is in `items` ([`NOWHERE`]: not
+    /// in the list). The id found there is compared in full, so an earlier pipe of the same
+    /// slot is not taken for it.
+    position: Vec<u32>,
 }
+
+/// A slot with no pipe in the list.
+const NOWHERE: u32 = u32::MAX;
 
 impl PipeList {
     /// Appends `id` at the end.
     pub fn push(&mut self, id: PipeId) {
-        self.index.insert(id, self.items.len());
+        let slot = id.slot();
+        if self.position.len() <= slot {
+            self.position.resize(slot + 1, NOWHERE);
+        }
+        self.position[slot] = self.items.len() as u32;
         self.items.push(id);
     }
 
     /// Where `id` is, if it is in the list.
     pub fn index(&self, id: PipeId) -> Option<usize> {
-        self.index.get(&id).copied()
+        let at = *self.position.get(id.slot())? as usize;
+        (self.items.get(at) == Some(&id)).then_some(at)
     }
 
     /// Swaps the pipes at `a` and `b`.
@@ -48,18 +58,19 @@ impl PipeList {
             return;
         }
         self.items.swap(a, b);
-        self.index.insert(self.items[a], a);
-        self.index.insert(self.items[b], b);
+        self.position[self.items[a].slot()] = a as u32;
+        self.position[self.items[b].slot()] = b as u32;
     }
 
     /// Removes `id` (the last pipe takes its place).
     pub fn remove(&mut self, id: PipeId) {
-        let Some(i) = self.index.remove(&id) else {
+        let Some(i) = self.index(id) else {
             return;
         };
+        self.position[id.slot()] = NOWHERE;
         self.items.swap_remove(i);
         if let Some(&moved) = self.items.get(i) {
-            self.index.insert(moved, i);
+            self.position[moved.slot()] = i as u32;
         }
     }
 
@@ -272,6 +283,20 @@ mod tests {
         assert_eq!(l.index(a), Some(0));
         assert_eq!(l.index(b), Some(1));
         assert_eq!(l.index(c), None);
+        // A new pipe in c's slot is not c.
+        pipes.remove(c);
+        let d = fake(&mut pipes);
+        assert_eq!(d.slot(), c.slot());
+        l.push(d);
+        assert_eq!(l.index(d), Some(2));
+        assert_eq!(l.index(c), None);
+        l.remove(c);
+        assert_eq!(l.len(), 3);
+        l.remove(a);
+        assert_eq!(
+            (l.index(d), l.index(b), l.index(a)),
+            (Some(0), Some(1), None)
+        );
     }
 
     /// A pipe in a slab, for tests that only need ids.

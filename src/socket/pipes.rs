@@ -33,6 +33,14 @@ pub struct PipeId {
     generation: u32,
 }
 
+impl PipeId {
+    /// The slab slot: small (slots are reused), and the same for no two live pipes of a
+    /// socket, so it can index a table; an id from before the slot's reuse has it too.
+    pub fn slot(self) -> usize {
+        self.index as usize
+    }
+}
+
 /// One peer of a socket: its pipe and what the socket knows about it.
 pub struct Peer {
     /// The socket's end of the pipe.
