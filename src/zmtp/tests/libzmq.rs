@@ -87,6 +87,12 @@ impl Live {
                 self.conn.handle_bytes(&mut self.inbox, Instant::now());
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            // The helper exiting with our last bytes (a heartbeat) unread resets the stream:
+            // a disconnect like any other (`finish` accepts it, `wait_for` does not).
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                self.conn
+                    .handle_disconnect(crate::Error::Os(libc::ECONNRESET));
+            }
             Err(e) => panic!("read: {e}"),
         }
         self.conn.handle_timeout(Instant::now());
