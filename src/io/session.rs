@@ -804,10 +804,12 @@ impl Session {
             // reading it ends the pipe, after which the socket (and the context) may finish
             // while this batch still sits in the connection's queue (libzmq's engine, too,
             // pulls the next message only after writing the last batch).
-            if took && pipe.delimiter_next() {
-                break;
-            }
-            let Some(mut m) = pipe.read() else {
+            let next = if took {
+                pipe.read_before_delimiter()
+            } else {
+                pipe.read()
+            };
+            let Some(mut m) = next else {
                 break;
             };
             took = true;

@@ -89,6 +89,23 @@ impl<T: Send> ConflateReader<T> {
         item
     }
 
+    /// Takes the item unless `stop` says to leave it (marking the reader asleep if there is
+    /// none).
+    pub fn read_unless(&mut self, stop: impl FnOnce(&T) -> bool) -> super::ypipe::Take<T> {
+        use super::ypipe::Take;
+        let mut slot = self.shared.lock();
+        if slot.item.as_ref().is_some_and(stop) {
+            return Take::Stopped;
+        }
+        match slot.item.take() {
+            Some(item) => Take::Item(item),
+            None => {
+                slot.reader_asleep = true;
+                Take::Empty
+            }
+        }
+    }
+
     /// Applies `f` to the item without taking it, if there is one (marking the reader
     /// asleep if not). The writer may replace the item before the next [`read`](Self::read).
     pub fn probe<R>(&mut self, f: impl FnOnce(&T) -> R) -> Option<R> {
@@ -149,6 +166,18 @@ mod tests {
         assert_eq!(r.read().map(|t| t.0), Some(19));
         assert!(r.read().is_none());
         assert_eq!(live.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn read_unless_leaves_a_stopped_item_and_sleeps_when_empty() {
+        use crate::pipe::ypipe::Take;
+        let (mut w, mut r) = channel::<u32>();
+        w.write(7);
+        assert_eq!(r.read_unless(|&v| v == 7), Take::Stopped);
+        assert_eq!(r.read_unless(|&v| v == 8), Take::Item(7));
+        assert_eq!(r.read_unless(|_| false), Take::Empty);
+        w.write(9);
+        assert!(!w.flush(), "the empty read put the reader to sleep");
     }
 
     #[test]

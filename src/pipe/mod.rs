@@ -47,7 +47,7 @@ pub mod dbuffer;
 pub mod ypipe;
 
 use dbuffer::{ConflateReader, ConflateWriter};
-use ypipe::{PipeReader, PipeWriter};
+use ypipe::{PipeReader, PipeWriter, Take};
 
 /// What a pipe carries: one part of a message.
 pub trait PipeItem: Send {
@@ -167,6 +167,15 @@ impl<T: PipeItem> Reader<T> {
         match self {
             Reader::Queue(r) => r.read(),
             Reader::Conflate(r) => r.read(),
+        }
+    }
+
+    /// The next slot unless it is the delimiter, which stays next.
+    fn read_unless_delimiter(&mut self) -> Take<Slot<T>> {
+        let is_delimiter = |s: &Slot<T>| matches!(s, Slot::Delimiter);
+        match self {
+            Reader::Queue(r) => r.read_unless(is_delimiter),
+            Reader::Conflate(r) => r.read_unless(is_delimiter),
         }
     }
 
@@ -398,19 +407,35 @@ impl<T: PipeItem> Pipe<T> {
         }
     }
 
-    /// Whether the peer's delimiter is the next thing to read (nothing is consumed).
-    pub fn delimiter_next(&mut self) -> bool {
-        self.in_active && self.state.reads() && self.input.probe() == Some(Next::Delimiter)
-    }
-
     /// The next message part, or `None` if none can be read now (see
     /// [`check_read`](Self::check_read)).
     pub fn read(&mut self) -> Option<T> {
+        self.read_part(false)
+    }
+
+    /// As [`read`](Self::read), but the peer's delimiter is left in place: `None` when it
+    /// is next, and a later `read` takes it. A session reads its batches this way: reading
+    /// the delimiter ends the pipe, which must wait until what was read before it has been
+    /// written.
+    pub fn read_before_delimiter(&mut self) -> Option<T> {
+        self.read_part(true)
+    }
+
+    fn read_part(&mut self, stop_at_delimiter: bool) -> Option<T> {
         if !self.in_active || !self.state.reads() {
             return None;
         }
         let mut item = loop {
-            match self.input.read() {
+            let slot = if stop_at_delimiter {
+                match self.input.read_unless_delimiter() {
+                    Take::Item(slot) => Some(slot),
+                    Take::Stopped => return None,
+                    Take::Empty => None,
+                }
+            } else {
+                self.input.read()
+            };
+            match slot {
                 None => {
                     self.in_active = false;
                     return None;
@@ -1028,24 +1053,34 @@ mod tests {
     }
 
     #[test]
-    fn delimiter_next_looks_without_consuming() {
+    fn read_before_delimiter_leaves_the_delimiter_for_read() {
         let (mut a, ra, mut b, rb) = pair(0, 0);
         send(&mut a, 1);
         a.terminate(true);
         assert_eq!(deliver(&mut b, &rb), vec![]);
-        assert!(!b.delimiter_next(), "a message comes first");
-        assert_eq!(b.read().map(|p| p.0), Some(1));
-        assert!(b.delimiter_next());
-        assert!(b.delimiter_next(), "still there: nothing was consumed");
+        assert_eq!(b.read_before_delimiter().map(|p| p.0), Some(1));
+        assert_eq!(b.read_before_delimiter(), None);
+        assert_eq!(
+            b.read_before_delimiter(),
+            None,
+            "still there: nothing was consumed"
+        );
         assert_eq!(
             deliver(&mut a, &ra),
             vec![],
             "no acknowledgement before it is read"
         );
-        assert_eq!(b.read(), None);
-        assert!(!b.delimiter_next());
+        assert!(!b.check_read(), "read and check_read take it");
         assert_eq!(deliver(&mut a, &ra), vec![PipeEvent::Terminated]);
         assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::Terminated]);
+
+        // On an empty queue it goes to sleep as `read` does: the next flush wakes it.
+        let (mut a, _ra, mut b, rb) = pair(0, 0);
+        assert_eq!(b.read_before_delimiter(), None);
+        send(&mut a, 2);
+        a.flush();
+        assert_eq!(deliver(&mut b, &rb), vec![PipeEvent::ReadActivated]);
+        assert_eq!(b.read_before_delimiter().map(|p| p.0), Some(2));
     }
 
     #[test]

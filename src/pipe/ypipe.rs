@@ -38,6 +38,17 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 /// Items per chunk by default: libzmq's `message_pipe_granularity`.
 pub const DEFAULT_CHUNK: usize = 256;
 
+/// What [`PipeReader::read_unless`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Take<T> {
+    /// The next item, taken.
+    Item(T),
+    /// The next item, left in place because the caller said to stop at it.
+    Stopped,
+    /// Nothing flushed (the reader is marked asleep, as by `check_read`).
+    Empty,
+}
+
 /// The value of `flushed` while the reader sleeps (it found the queue empty).
 const ASLEEP: u64 = u64::MAX;
 
@@ -240,6 +251,27 @@ impl<T: Send, const N: usize> PipeReader<T, N> {
         r.front_idx += 1;
         r.read += 1;
         Some(item)
+    }
+
+    /// The next item, unless `stop` says to leave it where it is (then it stays next).
+    pub fn read_unless(&mut self, stop: impl FnOnce(&T) -> bool) -> Take<T> {
+        if !self.check_read() {
+            return Take::Empty;
+        }
+        let (shared, r) = self.state();
+        r.enter_next_chunk_if_at_end(&shared.spare);
+        let slot = r.front_idx;
+        // SAFETY: `read < limit`, so the slot was initialised and published (invariant 2);
+        // the shared borrow ends before the item is moved out or `read` advances.
+        if stop(unsafe { (*(*r.front).slots[slot].get()).assume_init_ref() }) {
+            return Take::Stopped;
+        }
+        // SAFETY: as above; `read` advances past the slot right after, so it is moved out
+        // exactly once.
+        let item = unsafe { (*(*r.front).slots[slot].get()).assume_init_read() };
+        r.front_idx += 1;
+        r.read += 1;
+        Take::Item(item)
     }
 
     /// The next item without taking it, if one was flushed.
@@ -485,6 +517,24 @@ mod tests {
         w.write(7, false);
         assert!(w.flush());
         assert_eq!(r.read(), Some(7));
+    }
+
+    #[test]
+    fn read_unless_leaves_a_stopped_item_in_place() {
+        let (mut w, mut r) = channel_with_chunk::<u32, 2>();
+        for v in [1, 2, 3] {
+            w.write(v, false);
+        }
+        w.flush();
+        assert_eq!(r.read_unless(|&v| v == 2), Take::Item(1));
+        assert_eq!(r.read_unless(|&v| v == 2), Take::Stopped);
+        assert_eq!(r.read_unless(|&v| v == 2), Take::Stopped);
+        assert_eq!(r.read(), Some(2));
+        // Across the chunk boundary.
+        assert_eq!(r.read_unless(|_| false), Take::Item(3));
+        assert_eq!(r.read_unless(|_| false), Take::Empty);
+        w.write(4, false);
+        assert!(!w.flush(), "the empty read put the reader to sleep");
     }
 
     #[test]
