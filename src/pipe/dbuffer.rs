@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::ypipe::Take;
+
 /// A new empty conflating queue.
 pub fn channel<T: Send>() -> (ConflateWriter<T>, ConflateReader<T>) {
     let shared = Arc::new(Mutex::new(Slot {
@@ -83,26 +85,24 @@ impl<T: Send> ConflateReader<T> {
 
     /// Takes the item, if there is one (marking the reader asleep if not).
     pub fn read(&mut self) -> Option<T> {
-        let mut slot = self.shared.lock();
-        let item = slot.item.take();
-        slot.reader_asleep = item.is_none();
-        item
+        match self.read_unless(|_| false) {
+            Take::Item(item) => Some(item),
+            Take::Stopped | Take::Empty => None,
+        }
     }
 
     /// Takes the item unless `stop` says to leave it (marking the reader asleep if there is
     /// none).
-    pub fn read_unless(&mut self, stop: impl FnOnce(&T) -> bool) -> super::ypipe::Take<T> {
-        use super::ypipe::Take;
+    pub fn read_unless(&mut self, stop: impl FnOnce(&T) -> bool) -> Take<T> {
         let mut slot = self.shared.lock();
         if slot.item.as_ref().is_some_and(stop) {
             return Take::Stopped;
         }
-        match slot.item.take() {
+        let item = slot.item.take();
+        slot.reader_asleep = item.is_none();
+        match item {
             Some(item) => Take::Item(item),
-            None => {
-                slot.reader_asleep = true;
-                Take::Empty
-            }
+            None => Take::Empty,
         }
     }
 
@@ -170,7 +170,6 @@ mod tests {
 
     #[test]
     fn read_unless_leaves_a_stopped_item_and_sleeps_when_empty() {
-        use crate::pipe::ypipe::Take;
         let (mut w, mut r) = channel::<u32>();
         w.write(7);
         assert_eq!(r.read_unless(|&v| v == 7), Take::Stopped);

@@ -1185,6 +1185,10 @@ mod tests {
     }
 
     fn pair_conflate() -> (Pipe<Part>, Inbox, Pipe<Part>, Inbox) {
+        pair_conflate_of()
+    }
+
+    fn pair_conflate_of<T: PipeItem + 'static>() -> (Pipe<T>, InboxOf<T>, Pipe<T>, InboxOf<T>) {
         let (ta, ra) = mpsc::channel();
         let (tb, rb) = mpsc::channel();
         let (a, b) = Pipe::pair_conflate(Box::new(ChanWake(ta)), Box::new(ChanWake(tb)));
@@ -1298,10 +1302,7 @@ mod tests {
 
     #[test]
     fn conflating_and_ending_pipes_refuse_context_items() {
-        let (ta, _ra) = mpsc::channel();
-        let (tb, _rb) = mpsc::channel();
-        let (mut a, mut b) =
-            Pipe::<Tagged>::pair_conflate(Box::new(ChanWake(ta)), Box::new(ChanWake(tb)));
+        let (mut a, _ra, mut b, _rb) = pair_conflate_of::<Tagged>();
         a.write(Tagged::part(1, false)).unwrap();
         assert!(!a.write_context(Tagged::context(3)));
         a.flush();
