@@ -106,7 +106,9 @@ unsafe fn msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> Result<
     Ok(clip(size))
 }
 
-/// Receives into `msg` (which must hold an initialised message, closed first).
+/// Receives into `msg` (which must hold an initialised message; see
+/// [`crate::socket::Socket::recv_into`]
+/// for when its old content is released).
 ///
 /// # Safety
 /// As [`zmq_msg_recv`].
@@ -115,8 +117,7 @@ unsafe fn msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> Result<
     let socket = unsafe { socket_from_ptr(s) }?;
     // SAFETY: the caller's contract.
     let m = unsafe { msg_mut(msg) }?;
-    let got = socket.recv(flags)?;
-    *m = got;
+    socket.recv_into(m, flags)?;
     Ok(clip(m.len()))
 }
 

@@ -268,7 +268,18 @@ impl Socket {
 
     /// Receives one message part (`zmq_msg_recv`).
     pub fn recv(&self, flags: c_int) -> Result<Msg> {
-        self.core.lock().recv(flags)
+        self.core.lock().recv(flags, || ())
+    }
+
+    /// `zmq_msg_recv`: receives into `slot`. As in libzmq, whose queues release the
+    /// caller's message before they look for the next one, a receive that finds nothing
+    /// leaves `slot` empty, and one that must wait empties it before it starts waiting
+    /// (its buffer goes back for reuse while the next message is read). A receive refused
+    /// before the queue is looked at (a REQ without a request, a closed socket) leaves it.
+    pub fn recv_into(&self, slot: &mut Msg, flags: c_int) -> Result<()> {
+        let msg = self.core.lock().recv(flags, || *slot = Msg::new())?;
+        *slot = msg;
+        Ok(())
     }
 
     /// `zmq_socket_get_peer_state` (draft). Like libzmq it reads no commands first: the
@@ -592,10 +603,12 @@ impl Core {
         }
     }
 
-    fn recv(&mut self, flags: c_int) -> Result<Msg> {
+    /// Receives one part; `found_nothing` runs once if the queue is empty at the first look.
+    fn recv(&mut self, flags: c_int, found_nothing: impl FnOnce()) -> Result<Msg> {
         self.check_alive()?;
         let mut result = self.routing.recv(&mut self.pipes, &self.options);
         if matches!(result, Err(Error::Again)) {
+            found_nothing();
             let Some(deadline) = Self::deadline(self.options.rcvtimeo, flags) else {
                 return Err(Error::Again);
             };
