@@ -3,11 +3,17 @@
 #ifndef PERF_UTIL_H
 #define PERF_UTIL_H
 
+/* clock_gettime and nanosleep (perf_pace) under a strict -std=c99 as well. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <zmq.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* With ZMQ_PERF_REPORT set in the environment, a tool also prints to stderr, at exit,
  * which libzmq it ran on and its peak resident set size:
@@ -49,6 +55,33 @@ __attribute__ ((constructor)) static void perf_report_init (void)
 {
     if (getenv ("ZMQ_PERF_REPORT"))
         atexit (perf_report_at_exit);
+}
+
+/* With ZMQ_PERF_RATE=<messages per second> in the environment, perf_pace (i) before the
+ * i-th send keeps a sender at that rate (it sleeps every 16 messages until the next one is
+ * due), so that two libraries can be compared under the same load. Without it, it does
+ * nothing. */
+static inline void perf_pace (unsigned long i)
+{
+    static double rate = -1, start;
+    if (rate < 0) {
+        const char *env = getenv ("ZMQ_PERF_RATE");
+        rate = env ? atof (env) : 0;
+    }
+    if (rate <= 0 || i % 16 != 0)
+        return;
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    double t = (double) now.tv_sec + (double) now.tv_nsec / 1e9;
+    if (i == 0)
+        start = t;
+    double ahead = start + (double) i / rate - t;
+    if (ahead > 0) {
+        struct timespec nap;
+        nap.tv_sec = (time_t) ahead;
+        nap.tv_nsec = (long) ((ahead - (double) nap.tv_sec) * 1e9);
+        nanosleep (&nap, NULL);
+    }
 }
 
 /* Prints "error in <call>: <text>" and exits non-zero. */

@@ -1,6 +1,7 @@
 /* remote_thr <connect-to> <message-size> <message-count> [<enable_curve>]
  * PUSH side of the throughput test: sends the messages, then closes; the context's linger
- * flushes them (over ipc after a one-second pause, see below). Prints nothing. */
+ * flushes them (over ipc after a one-second pause, see below). Prints nothing. Paced by
+ * ZMQ_PERF_RATE (perf_util.h) when set. */
 #include "perf_util.h"
 
 int main (int argc, char *argv[])
@@ -25,6 +26,7 @@ int main (int argc, char *argv[])
 
     zmq_msg_t msg;
     for (unsigned long i = 0; i != count; i++) {
+        perf_pace (i);
         PERF_CHECK (zmq_msg_init_size (&msg, size));
         memset (zmq_msg_data (&msg), 0, size);
         PERF_CHECK (zmq_sendmsg (s, &msg, 0));

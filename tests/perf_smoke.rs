@@ -1,6 +1,7 @@
 //! CI smoke run of the benchmark: `perf/compare --quick --ours-only` on a few cases that
 //! between them use every perf tool (local/remote_thr over tcp and ipc, inproc_thr,
-//! local/remote_lat, inproc_lat, pubsub_thr), with tiny message counts.
+//! local/remote_lat, inproc_lat, pubsub_thr; remote_thr paced by ZMQ_PERF_RATE), with tiny
+//! message counts.
 //!
 //! It checks that the tools build against our header, run on our library (the script checks
 //! which library each process mapped), print their result lines, and that the script writes
@@ -18,11 +19,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Cases that exercise every tool once: throughput at the smallest and a large size on each
-/// transport, latency at 8 B on each transport, and fan-out to one and eight subscribers.
-const CASES: &str = "^(thr/[a-z]+/(8|64K)|lat/[a-z]+/8|pubsub/tcp/[18]sub/64)$";
+/// transport, latency at 8 B on each transport, fan-out to one and eight subscribers, and the
+/// receiver's memory under a paced sender.
+const CASES: &str = "^(thr/[a-z]+/(8|64K)|lat/[a-z]+/8|pubsub/tcp/[18]sub/64|mem/ipc/64K@10k)$";
 
 /// The cases that pattern selects (what the summary must list, in this order).
-const EXPECTED: [&str; 11] = [
+const EXPECTED: [&str; 12] = [
     "thr/tcp/8",
     "thr/tcp/64K",
     "thr/ipc/8",
@@ -34,6 +36,7 @@ const EXPECTED: [&str; 11] = [
     "lat/inproc/8",
     "pubsub/tcp/1sub/64",
     "pubsub/tcp/8sub/64",
+    "mem/ipc/64K@10k",
 ];
 
 fn have(program: &str) -> bool {
