@@ -23,19 +23,6 @@ static int bound_port (void *s)
     return atoi (strrchr (ep, ':') + 1);
 }
 
-static int tcp_client (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    TEST_ASSERT (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons ((unsigned short) port);
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    TEST_ASSERT_SUCCESS (connect (fd, (struct sockaddr *) &a, sizeof a));
-    return fd;
-}
-
 /* A plain listener on 127.0.0.1 with an ephemeral port. */
 static int tcp_listener (int *port)
 {
@@ -137,7 +124,7 @@ static void test_server_with_raw_clients (void)
     /* Always writable: a message for nobody is dropped (or refused), never queued. */
     TEST_ASSERT_EQ (ZMQ_POLLOUT, test_events (server));
 
-    int c1 = tcp_client (port);
+    int c1 = test_tcp_connect (port);
     /* The connect notification: a generated 5-byte id, 00 then a counter, and an empty
      * frame; both carry Peer-Address. */
     zmq_msg_t msg;
@@ -154,7 +141,7 @@ static void test_server_with_raw_clients (void)
     zmq_msg_close (&msg);
 
     /* The next peer gets the next number. */
-    int c2 = tcp_client (port);
+    int c2 = test_tcp_connect (port);
     unsigned char id2[256];
     TEST_ASSERT_EQ (5, (int) recv_id (server, id2));
     test_recv_str (server, "", 0);
@@ -216,7 +203,7 @@ static void test_no_notify (void)
     void *server = test_socket (ctx, ZMQ_STREAM);
     test_set_int (server, ZMQ_STREAM_NOTIFY, 0);
     TEST_ASSERT_SUCCESS (zmq_bind (server, "tcp://127.0.0.1:*"));
-    int c = tcp_client (bound_port (server));
+    int c = test_tcp_connect (bound_port (server));
     write_str (c, "first");
     unsigned char id[256];
     size_t id_size = recv_id (server, id);
@@ -371,7 +358,7 @@ static void test_monitor_events (void)
     void *mon = test_socket (ctx, ZMQ_PAIR);
     TEST_ASSERT_SUCCESS (zmq_connect (mon, "inproc://stream-monitor"));
     TEST_ASSERT_SUCCESS (zmq_bind (server, "tcp://127.0.0.1:*"));
-    int c = tcp_client (bound_port (server));
+    int c = test_tcp_connect (bound_port (server));
     unsigned char id[256];
     size_t id_size = recv_id (server, id);
     test_recv_str (server, "", 0);
@@ -399,7 +386,7 @@ static void test_router_raw (void)
                          EINVAL);
     TEST_ASSERT_SUCCESS (zmq_bind (router, "tcp://127.0.0.1:*"));
     int port = bound_port (router);
-    int c1 = tcp_client (port);
+    int c1 = test_tcp_connect (port);
     unsigned char id1[256];
     TEST_ASSERT_EQ (5, (int) recv_id (router, id1));
     TEST_ASSERT_EQ (0, id1[0]);
@@ -417,7 +404,7 @@ static void test_router_raw (void)
     expect_eof (c1, router);
     close (c1);
 
-    int c2 = tcp_client (port);
+    int c2 = test_tcp_connect (port);
     unsigned char id2[256];
     TEST_ASSERT_EQ (5, (int) recv_id (router, id2));
     test_recv_str (router, "", 0);

@@ -21,6 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #ifndef TESTUTIL_TIMEOUT
 #define TESTUTIL_TIMEOUT 60
 #endif
@@ -218,6 +222,20 @@ static inline uint64_t test_recv_monitor_v2 (void *mon,
     TEST_ASSERT_SUCCESS (zmq_getsockopt (mon, ZMQ_RCVMORE, &more, &len));
     TEST_ASSERT_EQ (0, more);
     return event;
+}
+
+/* A plain TCP connection to 127.0.0.1:`port` (a raw peer of a tcp:// or ws:// socket). */
+static inline int test_tcp_connect (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    TEST_ASSERT (fd >= 0);
+    struct sockaddr_in a;
+    memset (&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons ((unsigned short) port);
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    TEST_ASSERT_SUCCESS (connect (fd, (struct sockaddr *) &a, sizeof a));
+    return fd;
 }
 
 /* Gives the other side time to see what was sent (libzmq reads commands at most every

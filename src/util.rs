@@ -18,7 +18,7 @@ const CAPABILITIES: &[(&str, bool)] = &[
     ("gssapi", false),
     ("vmci", false),
     ("draft", false),
-    ("WS", false),
+    ("WS", true),
     ("WSS", false),
 ];
 
@@ -87,8 +87,9 @@ mod tests {
     fn only_what_works_is_claimed() {
         assert!(has(b"ipc"));
         assert!(has(b"curve"));
+        assert!(has(b"WS"));
         for name in [
-            "pgm", "tipc", "norm", "gssapi", "vmci", "draft", "WS", "WSS", "plain",
+            "pgm", "tipc", "norm", "gssapi", "vmci", "draft", "WSS", "plain",
         ] {
             assert!(!has(name.as_bytes()), "{name}");
         }

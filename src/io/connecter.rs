@@ -59,6 +59,8 @@ enum Target {
     /// The address part of a `tcp://` endpoint, resolved at each dial.
     Tcp(String),
     Ipc(IpcAddr),
+    /// `ws://`: a TCP connection to `host:port` (the WebSocket part is the engine's).
+    Ws(String),
 }
 
 /// Dialling and the reconnect interval of one connecting session.
@@ -97,6 +99,12 @@ impl Dialer {
                 Ok(Stream::Tcp(net::connect_tcp(first, source.as_ref(), &net)?))
             }
             Target::Ipc(addr) => Ok(Stream::Ipc(net::connect_ipc(addr, &net)?)),
+            Target::Ws(hostport) => {
+                let ca = tcp_address::parse_connect(hostport)?;
+                let addrs = tcp_address::resolve_remote(&ca.host, ca.port, o.ipv6)?;
+                let first = addrs.first().ok_or(Error::HostUnreach)?;
+                Ok(Stream::Tcp(net::connect_tcp(first, None, &net)?))
+            }
         }
     }
 
@@ -167,6 +175,7 @@ pub fn connect(
             Target::Tcp(address.to_owned())
         }
         Protocol::Ipc => Target::Ipc(ipc_address::parse(address)?),
+        Protocol::Ws => Target::Ws(crate::transport::ws::parse_connect(address)?.hostport),
         _ => return Err(Error::ProtoNoSupport),
     };
     let mailbox = pick_io_thread(&link.ctx)?;

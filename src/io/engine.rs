@@ -19,6 +19,7 @@ use crate::io::raw::RawConnection;
 use crate::msg::BodyBuf;
 use crate::syscall;
 use crate::transport::net;
+use crate::transport::ws::{WsCodec, WsError};
 use crate::zmtp::frame::FrameHeader;
 use crate::zmtp::{Command, Config, Connection, Event, Frame, ZmtpVersion};
 
@@ -323,6 +324,11 @@ pub struct Engine {
     head: usize,
     /// The last write stopped at EAGAIN: wait for a writable event.
     blocked: bool,
+    /// `ws://`: the WebSocket layer between the stream and the connection, and the raw
+    /// bytes it has not consumed yet.
+    ws: Option<Box<(WsCodec, BytesMut)>>,
+    /// The WebSocket handshake completed during the last read (see [`Engine::ws_opened`]).
+    ws_opened: bool,
 }
 
 impl Engine {
@@ -349,6 +355,61 @@ impl Engine {
             out: Vec::new(),
             head: 0,
             blocked: false,
+            ws: None,
+            ws_opened: false,
+        }
+    }
+
+    /// Whether the WebSocket handshake completed since the last call: libzmq raises
+    /// `HANDSHAKE_SUCCEEDED` for it, before the one for the ZMTP handshake.
+    pub fn ws_opened(&mut self) -> bool {
+        std::mem::take(&mut self.ws_opened)
+    }
+
+    /// An engine over a `ws://` connection: the WebSocket handshake first (a client's
+    /// request is queued at once), then ZMTP frames inside WebSocket messages.
+    pub fn new_ws(stream: Stream, config: Config, mut codec: WsCodec) -> Engine {
+        let mut engine = Engine::new(stream, config);
+        if let Some(request) = codec.request() {
+            engine.out.push(request);
+        }
+        engine.ws = Some(Box::new((codec, BytesMut::with_capacity(READ_CHUNK))));
+        engine
+    }
+
+    /// Reads once for a `ws://` connection: the raw bytes go through the WebSocket layer,
+    /// what it makes of them to the connection.
+    fn read_ws(&mut self) -> ReadOutcome {
+        let Some(ws) = self.ws.as_mut() else {
+            return ReadOutcome::Closed;
+        };
+        let (codec, raw) = &mut **ws;
+        raw.reserve(READ_CHUNK);
+        let len = raw.len();
+        let spare = raw.spare_capacity_mut();
+        let cap = spare.len();
+        // SAFETY: `read` writes at most `cap` bytes into the spare capacity, which is that
+        // large and owned by `raw` for the duration of the call.
+        let result = syscall!(read(self.stream.as_raw_fd(), spare.as_mut_ptr().cast(), cap));
+        match result {
+            Ok(0) => self.end_of_stream(),
+            Ok(n) => {
+                // SAFETY: `read` initialised exactly `n` (<= `cap`) bytes after `len`.
+                unsafe { raw.set_len(len + n as usize) };
+                let was_open = codec.is_open();
+                let decoded = codec.decode(raw, &mut self.rbuf, &mut self.out);
+                self.ws_opened |= !was_open && codec.is_open();
+                self.conn.handle_bytes(&mut self.rbuf, Instant::now());
+                match decoded {
+                    Ok(()) => ReadOutcome::Fed,
+                    Err(WsError::Closed) => self.end_of_stream(),
+                    Err(_) => {
+                        self.conn.handle_disconnect(Error::Proto);
+                        ReadOutcome::Closed
+                    }
+                }
+            }
+            Err(e) => self.read_error(e),
         }
     }
 
@@ -357,6 +418,9 @@ impl Engine {
     pub fn read(&mut self) -> ReadOutcome {
         if self.conn.is_closed() {
             return ReadOutcome::Closed;
+        }
+        if self.ws.is_some() {
+            return self.read_ws();
         }
         if self.body.is_none() {
             self.start_body();
@@ -479,7 +543,16 @@ impl Engine {
     /// Takes what the connection queued and writes as much as the stream accepts, in
     /// gathered writes. Returns `false` when the stream failed (the connection was told).
     pub fn flush(&mut self) -> bool {
-        self.conn.poll_transmit(&mut self.out);
+        match self.ws.as_mut() {
+            Some(ws) if ws.0.is_open() => {
+                let mut zmtp = Vec::new();
+                self.conn.poll_transmit(&mut zmtp);
+                ws.0.encode(zmtp, &mut self.out);
+            }
+            // The connection's greeting waits until the WebSocket is open.
+            Some(_) => {}
+            None => self.conn.poll_transmit(&mut self.out),
+        }
         while !self.blocked && self.head < self.out.len() {
             let end = self.out.len().min(self.head + MAX_IOV);
             let slices: Vec<IoSlice<'_>> = self.out[self.head..end]

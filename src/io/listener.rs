@@ -34,7 +34,7 @@ use crate::io::session::{IoMailbox, Session};
 use crate::socket::base::{EndpointHandle, SocketLink};
 use crate::transport::ipc_address::{self, IpcAddr};
 use crate::transport::net::{self, NetOptions};
-use crate::transport::{Protocol, tcp_address};
+use crate::transport::{Protocol, tcp_address, ws};
 
 enum ListenSocket {
     Tcp(mio::net::TcpListener),
@@ -372,6 +372,16 @@ fn listen(
                     None,
                 ),
             }
+        }
+        Protocol::Ws => {
+            let b = ws::parse_bind(address)?;
+            let addr = tcp_address::resolve_local(&b.addr.host, b.addr.port, ipv6)?;
+            let (l, local) = net::listen_tcp(&addr, net)?;
+            (
+                ListenSocket::Tcp(l),
+                ws::endpoint_string(&local, &b.path),
+                None,
+            )
         }
         _ => return Err(Error::ProtoNoSupport),
     })

@@ -521,6 +521,17 @@ impl Session {
         let o = self.options();
         self.engine = Some(if crate::io::raw::is_raw(o) {
             Engine::new_raw(stream, o.stream_notify, o.in_batch_size.max(1) as usize)
+        } else if let Some(address) = self.endpoint.strip_prefix("ws://") {
+            use crate::transport::ws;
+            let role = match (&self.dialer, ws::parse_connect(address)) {
+                (Some(_), Ok(t)) => ws::Role::Client {
+                    host: t.host,
+                    path: t.path,
+                },
+                _ => ws::Role::Server,
+            };
+            let codec = ws::WsCodec::new(role, o.mechanism, o.as_server);
+            Engine::new_ws(stream, config(o, &self.peer_address), codec)
         } else {
             Engine::new(stream, config(o, &self.peer_address))
         });
@@ -552,7 +563,11 @@ impl Session {
                 break;
             }
             reads += 1;
-            match engine.read() {
+            let outcome = engine.read();
+            if engine.ws_opened() {
+                self.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+            }
+            match outcome {
                 ReadOutcome::WouldBlock => break,
                 ReadOutcome::Fed | ReadOutcome::Closed => {}
             }

@@ -716,7 +716,7 @@ impl Core {
                 });
                 endpoint.to_owned()
             }
-            Protocol::Tcp | Protocol::Ipc => {
+            Protocol::Tcp | Protocol::Ipc | Protocol::Ws => {
                 let link = self.link();
                 let (name, handle) = crate::io::listener::bind(protocol, address, &link)?;
                 self.endpoints.push(Endpoint {
@@ -746,7 +746,7 @@ impl Core {
                     handle: None,
                 });
             }
-            Protocol::Tcp | Protocol::Ipc => {
+            Protocol::Tcp | Protocol::Ipc | Protocol::Ws => {
                 let link = self.link();
                 let (peer, handle) =
                     crate::io::connecter::connect(protocol, address, endpoint, &link)?;

@@ -6,6 +6,7 @@ pub mod inproc;
 pub mod ipc_address;
 pub mod net;
 pub mod tcp_address;
+pub mod ws;
 
 use crate::error::{Error, Result};
 use crate::socket::kind::SocketType;
