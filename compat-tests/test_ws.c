@@ -2,7 +2,8 @@
  * endpoint syntax and its errors, LAST_ENDPOINT with the path, messages of every size
  * (7-, 16- and 64-bit WebSocket lengths) with multipart, unbind, the exact opening
  * handshake bytes seen from a raw TCP client, and peers that get the handshake wrong being
- * dropped while the socket goes on serving others. (libzmq 4.3.4 accepts only
+ * dropped (HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED) while the socket
+ * goes on serving others. (libzmq 4.3.4 accepts only
  * "Connection: Upgrade" exactly and lets a client's unmasked frame pass; ours follows RFC
  * 6455 there, see src/transport/ws.rs, so neither is tested here.) */
 #include "testutil.h"
@@ -210,6 +211,20 @@ static void test_raw_peers (void *ctx)
     raw_read (fd, buf, len);
     TEST_ASSERT (memcmp (buf, "\x02\x05READY", 7) == 0);
     close (fd);
+    TEST_ASSERT_SUCCESS (zmq_close (server));
+
+    /* Peers refused during the opening handshake: each is reported as
+     * HANDSHAKE_FAILED_PROTOCOL with ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED. */
+    server = test_socket (ctx, ZMQ_PAIR);
+    TEST_ASSERT_SUCCESS (zmq_socket_monitor (
+      server, "inproc://ws-monitor",
+      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+        | ZMQ_EVENT_HANDSHAKE_SUCCEEDED));
+    void *mon = test_socket (ctx, ZMQ_PAIR);
+    TEST_ASSERT_SUCCESS (zmq_connect (mon, "inproc://ws-monitor"));
+    TEST_ASSERT_SUCCESS (zmq_bind (server, "ws://127.0.0.1:*/test"));
+    size_t size = sizeof endpoint;
+    TEST_ASSERT_SUCCESS (zmq_getsockopt (server, ZMQ_LAST_ENDPOINT, endpoint, &size));
 
     /* No Upgrade header: closed without a 101. */
     fd = raw_connect (endpoint);
@@ -225,6 +240,21 @@ static void test_raw_peers (void *ctx)
     raw_send (fd, "\xff\0\0\0\0\0\0\0\x01\x7f", 10);
     raw_expect_closed (fd);
 
+    for (int i = 0; i < 2; i++) {
+        zmq_msg_t event;
+        TEST_ASSERT_SUCCESS (zmq_msg_init (&event));
+        TEST_ASSERT_EQ (6, zmq_msg_recv (&event, mon, 0));
+        const unsigned char *e = (const unsigned char *) zmq_msg_data (&event);
+        uint16_t number;
+        uint32_t value;
+        memcpy (&number, e, 2);
+        memcpy (&value, e + 2, 4);
+        TEST_ASSERT_EQ (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, number);
+        TEST_ASSERT_EQ (ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED, (int) value);
+        TEST_ASSERT (zmq_msg_recv (&event, mon, 0) > 0);
+        TEST_ASSERT_SUCCESS (zmq_msg_close (&event));
+    }
+
     /* The socket still serves a real peer. */
     void *client = test_socket (ctx, ZMQ_PAIR);
     TEST_ASSERT_SUCCESS (zmq_connect (client, endpoint));
@@ -232,6 +262,7 @@ static void test_raw_peers (void *ctx)
     test_recv_str (server, "still here", 0);
     TEST_ASSERT_SUCCESS (zmq_close (client));
     TEST_ASSERT_SUCCESS (zmq_close (server));
+    TEST_ASSERT_SUCCESS (zmq_close (mon));
 }
 
 int main (void)

@@ -390,7 +390,11 @@ impl Engine {
         let cap = spare.len();
         // SAFETY: `read` writes at most `cap` bytes into the spare capacity, which is that
         // large and owned by `raw` for the duration of the call.
-        let result = syscall!(read(self.stream.as_raw_fd(), spare.as_mut_ptr().cast(), cap));
+        let result = syscall!(read(
+            self.stream.as_raw_fd(),
+            spare.as_mut_ptr().cast(),
+            cap
+        ));
         match result {
             Ok(0) => self.end_of_stream(),
             Ok(n) => {
@@ -403,7 +407,17 @@ impl Engine {
                 match decoded {
                     Ok(()) => ReadOutcome::Fed,
                     Err(WsError::Closed) => self.end_of_stream(),
-                    Err(_) => {
+                    // A refused opening handshake is a protocol failure of the handshake,
+                    // as libzmq reports it; a bad frame later just ends the connection.
+                    Err(WsError::Handshake) => {
+                        if let Conn::Zmtp(c) = &mut self.conn {
+                            c.handle_protocol_error(
+                                crate::consts::ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED,
+                            );
+                        }
+                        ReadOutcome::Closed
+                    }
+                    Err(WsError::Frame) => {
                         self.conn.handle_disconnect(Error::Proto);
                         ReadOutcome::Closed
                     }

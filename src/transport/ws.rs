@@ -134,7 +134,13 @@ pub fn parse_connect(address: &str) -> Result<WsTarget> {
 
 /// SHA-1 (FIPS 180-4) of `data`: only the WebSocket accept key needs it.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
     let mut msg = data.to_vec();
     let bit_len = (data.len() as u64).wrapping_mul(8);
     msg.push(0x80);
@@ -186,7 +192,11 @@ pub fn base64(data: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -677,7 +687,11 @@ impl WsCodec {
                 }
                 // A frame header: flags, then a 1- or 8-byte length.
                 self.out_head.push(chunk.get_u8());
-                let need = if self.out_head[0] & ZMTP_LONG != 0 { 9 } else { 2 };
+                let need = if self.out_head[0] & ZMTP_LONG != 0 {
+                    9
+                } else {
+                    2
+                };
                 while self.out_head.len() < need && !chunk.is_empty() {
                     self.out_head.push(chunk.get_u8());
                 }
@@ -720,7 +734,11 @@ impl WsCodec {
             return;
         };
         if body.starts_with(b"\x04PING") || body.starts_with(b"\x04PONG") {
-            let opcode = if body[1..5] == *b"PING" { OP_PING } else { OP_PONG };
+            let opcode = if body[1..5] == *b"PING" {
+                OP_PING
+            } else {
+                OP_PONG
+            };
             let frame = self.control_frame(opcode, &[]);
             self.out_buf.put_slice(&frame);
             return;
@@ -812,7 +830,10 @@ mod tests {
     fn sha1_and_base64_vectors() {
         let hex = |d: [u8; 20]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
         assert_eq!(hex(sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(hex(sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex(sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             hex(sha1(
                 b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
@@ -834,7 +855,10 @@ mod tests {
     #[test]
     fn endpoints_parse_as_libzmq() {
         let b = parse_bind("127.0.0.1:*").unwrap();
-        assert_eq!((b.addr.host.as_str(), b.addr.port, b.path.as_str()), ("127.0.0.1", 0, "/"));
+        assert_eq!(
+            (b.addr.host.as_str(), b.addr.port, b.path.as_str()),
+            ("127.0.0.1", 0, "/")
+        );
         let b = parse_bind("127.0.0.1:5555/x").unwrap();
         assert_eq!((b.addr.port, b.path.as_str()), (5555, "/x"));
         assert_eq!(parse_bind("127.0.0.1:*/a/b"), Err(Error::Inval));
@@ -850,7 +874,13 @@ mod tests {
             ("localhost:5555", "localhost", "/a/b")
         );
         assert_eq!(parse_connect("127.0.0.1:5").unwrap().path, "/");
-        for bad in ["127.0.0.1", ":5", "127.0.0.1:*", "127.0.0.1:0", "127.0.0.1:5;127.0.0.1:6"] {
+        for bad in [
+            "127.0.0.1",
+            ":5",
+            "127.0.0.1:*",
+            "127.0.0.1:0",
+            "127.0.0.1:5;127.0.0.1:6",
+        ] {
             assert_eq!(parse_connect(bad), Err(Error::Inval), "{bad}");
         }
     }
@@ -883,7 +913,10 @@ mod tests {
         let (mut c, mut s) = (client(), server());
         let request = c.request().unwrap();
         let text = std::str::from_utf8(&request).unwrap();
-        assert!(text.starts_with("GET /p HTTP/1.1\r\nHost: 127.0.0.1\r\n"), "{text}");
+        assert!(
+            text.starts_with("GET /p HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+            "{text}"
+        );
         assert!(text.contains("Sec-WebSocket-Protocol: ZWS2.0/NULL,ZWS2.0\r\n"));
         assert!(text.ends_with("Sec-WebSocket-Version: 13\r\n\r\n"));
         let (mut zmtp, mut wire) = (BytesMut::new(), Vec::new());
@@ -899,7 +932,10 @@ mod tests {
         assert_eq!(zmtp.len(), GREETING);
         let answer = concat(&wire);
         let text = std::str::from_utf8(&answer).unwrap();
-        assert!(text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"), "{text}");
+        assert!(
+            text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+            "{text}"
+        );
         assert!(text.contains("Sec-WebSocket-Protocol: ZWS2.0/NULL\r\n"));
         let (mut zmtp, mut wire) = (BytesMut::new(), Vec::new());
         let mut raw = answer;
@@ -933,7 +969,10 @@ mod tests {
         from.encode(zmtp_frames(frames), &mut wire);
         let bytes = concat(&wire);
         // Client frames carry the mask bit, server frames do not.
-        assert_eq!(bytes[1] & 0x80 != 0, matches!(from.role, Role::Client { .. }));
+        assert_eq!(
+            bytes[1] & 0x80 != 0,
+            matches!(from.role, Role::Client { .. })
+        );
         assert_eq!(bytes[0], 0x82);
         let (mut zmtp, mut back) = (BytesMut::new(), Vec::new());
         let mut raw = BytesMut::new();
@@ -979,16 +1018,25 @@ mod tests {
             &b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
                Sec-WebSocket-Key: x\r\nSec-WebSocket-Protocol: ZWS2.0\r\n\r\n"[..],
         );
-        assert_eq!(s.decode(&mut raw, &mut zmtp, &mut wire), Err(WsError::Handshake));
+        assert_eq!(
+            s.decode(&mut raw, &mut zmtp, &mut wire),
+            Err(WsError::Handshake)
+        );
         let mut s = server();
         let mut long = b"GET /".to_vec();
         long.resize(MAX_HEAD + 1, b'x');
         let mut raw = BytesMut::from(long.as_slice());
-        assert_eq!(s.decode(&mut raw, &mut zmtp, &mut wire), Err(WsError::Handshake));
+        assert_eq!(
+            s.decode(&mut raw, &mut zmtp, &mut wire),
+            Err(WsError::Handshake)
+        );
         // A ZMTP greeting: refused at its first byte, as libzmq does.
         let mut s = server();
         let mut raw = BytesMut::from(&[0xFFu8][..]);
-        assert_eq!(s.decode(&mut raw, &mut zmtp, &mut wire), Err(WsError::Handshake));
+        assert_eq!(
+            s.decode(&mut raw, &mut zmtp, &mut wire),
+            Err(WsError::Handshake)
+        );
         // A browser's request: several Connection tokens (libzmq 4.3.4 takes only
         // "Upgrade" alone; RFC 6455 asks for the token among others).
         let mut s = server();
@@ -1000,10 +1048,17 @@ mod tests {
         assert!(s.is_open());
 
         // Unmasked client frame, fragment, text frame: dropped.
-        for frame in [&[0x82u8, 0x01, 0x00][..], &[0x02, 0x81, 0, 0, 0, 0, 0], &[0x81, 0x81, 0, 0, 0, 0, 0]] {
+        for frame in [
+            &[0x82u8, 0x01, 0x00][..],
+            &[0x02, 0x81, 0, 0, 0, 0, 0],
+            &[0x81, 0x81, 0, 0, 0, 0, 0],
+        ] {
             let (_, mut s) = open_pair();
             let mut raw = BytesMut::from(frame);
-            assert_eq!(s.decode(&mut raw, &mut zmtp, &mut wire), Err(WsError::Frame));
+            assert_eq!(
+                s.decode(&mut raw, &mut zmtp, &mut wire),
+                Err(WsError::Frame)
+            );
         }
     }
 
@@ -1073,7 +1128,10 @@ mod tests {
         let (mut c, _) = open_pair();
         let (mut zmtp, mut wire) = (BytesMut::new(), Vec::new());
         let mut raw = BytesMut::from(&[0x89u8, 0x02, b'h', b'i', 0x88, 0x02, 0x03, 0xE8][..]);
-        assert_eq!(c.decode(&mut raw, &mut zmtp, &mut wire), Err(WsError::Closed));
+        assert_eq!(
+            c.decode(&mut raw, &mut zmtp, &mut wire),
+            Err(WsError::Closed)
+        );
         assert!(zmtp.is_empty());
         assert_eq!(wire.len(), 2);
         // Masked answers from the client: opcode, length with the mask bit, then 4 mask bytes.

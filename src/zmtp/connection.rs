@@ -290,6 +290,19 @@ impl Connection {
         self.with_mechanism(now, |m| m.handle_zap_unavailable());
     }
 
+    /// A layer below ZMTP (the WebSocket of ws://) refused the peer with protocol error
+    /// `code`: reported as `HANDSHAKE_FAILED_PROTOCOL` while handshaking, then closed.
+    pub fn handle_protocol_error(&mut self, code: i32) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        if self.handshaking_for_monitor() {
+            self.events
+                .push_back(Event::HandshakeFailed(HandshakeFailure::Protocol(code)));
+        }
+        self.fail(ProtocolError::new(code));
+    }
+
     /// The driver saw an I/O error or the end of the stream.
     pub fn handle_disconnect(&mut self, error: Error) {
         if matches!(self.state, State::Closed) {
