@@ -385,21 +385,9 @@ impl Engine {
         };
         let (codec, raw) = &mut **ws;
         raw.reserve(READ_CHUNK);
-        let len = raw.len();
-        let spare = raw.spare_capacity_mut();
-        let cap = spare.len();
-        // SAFETY: `read` writes at most `cap` bytes into the spare capacity, which is that
-        // large and owned by `raw` for the duration of the call.
-        let result = syscall!(read(
-            self.stream.as_raw_fd(),
-            spare.as_mut_ptr().cast(),
-            cap
-        ));
-        match result {
+        match read_append(self.stream.as_raw_fd(), raw, READ_CHUNK) {
             Ok(0) => self.end_of_stream(),
-            Ok(n) => {
-                // SAFETY: `read` initialised exactly `n` (<= `cap`) bytes after `len`.
-                unsafe { raw.set_len(len + n as usize) };
+            Ok(_) => {
                 let was_open = codec.is_open();
                 let decoded = codec.decode(raw, &mut self.rbuf, &mut self.out);
                 self.ws_opened |= !was_open && codec.is_open();
@@ -464,25 +452,13 @@ impl Engine {
             .saturating_sub(self.rbuf.len())
             .clamp(READ_CHUNK, READ_MAX);
         self.rbuf.reserve(want);
-        let len = self.rbuf.len();
-        // Straight into the spare capacity: no zero-filling of a fresh chunk per read.
-        let spare = self.rbuf.spare_capacity_mut();
-        let mut cap = spare.len().min(want.max(READ_CHUNK));
-        if std::mem::take(&mut self.after_large) && len == 0 {
+        let mut cap = want;
+        if std::mem::take(&mut self.after_large) && self.rbuf.is_empty() {
             cap = cap.min(READ_AFTER_LARGE);
         }
-        // SAFETY: `read` writes at most `cap` bytes into the spare capacity, which is at
-        // least that large and owned by `rbuf` for the duration of the call.
-        let result = syscall!(read(
-            self.stream.as_raw_fd(),
-            spare.as_mut_ptr().cast(),
-            cap
-        ));
-        match result {
+        match read_append(self.stream.as_raw_fd(), &mut self.rbuf, cap) {
             Ok(0) => self.end_of_stream(),
-            Ok(n) => {
-                // SAFETY: `read` initialised exactly `n` (<= `cap`) bytes after `len`.
-                unsafe { self.rbuf.set_len(len + n as usize) };
+            Ok(_) => {
                 self.conn.handle_bytes(&mut self.rbuf, Instant::now());
                 ReadOutcome::Fed
             }
@@ -601,6 +577,21 @@ impl Engine {
         }
         true
     }
+}
+
+/// Reads at most `max` bytes from `fd` straight into `buf`'s spare capacity (no
+/// zero-filling of a fresh chunk per read) and appends them; the count read, 0 at the end
+/// of the stream.
+fn read_append(fd: RawFd, buf: &mut BytesMut, max: usize) -> io::Result<usize> {
+    let len = buf.len();
+    let spare = buf.spare_capacity_mut();
+    let cap = spare.len().min(max);
+    // SAFETY: `read` writes at most `cap` bytes into the spare capacity, which is at least
+    // that large and owned by `buf` for the duration of the call.
+    let n = syscall!(read(fd, spare.as_mut_ptr().cast(), cap))? as usize;
+    // SAFETY: `read` initialised exactly `n` (<= `cap`) bytes after `len`.
+    unsafe { buf.set_len(len + n) };
+    Ok(n)
 }
 
 #[cfg(test)]
